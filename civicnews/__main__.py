@@ -1,0 +1,3 @@
+from civicnews.cli import main
+
+main()

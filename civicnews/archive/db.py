@@ -1,0 +1,80 @@
+"""Open an archive safely: WAL, foreign keys, a busy timeout, schema upgrades.
+
+Every failure an operator can cause (read-only file, missing directory,
+locked or corrupt database, full disk, archive from a newer civicnews) is
+turned into :class:`ArchiveError` with one line that says what to do.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import sqlite_utils
+
+from civicnews.archive.schema import MIGRATIONS, SCHEMA_VERSION
+
+
+class ArchiveError(RuntimeError):
+    """A problem with the archive file that the user must fix."""
+
+
+def explain(exc: sqlite3.Error, path: str | Path) -> str:
+    """One actionable line for a SQLite error on ``path``."""
+    msg = str(exc).lower()
+    if "readonly" in msg or "read-only" in msg:
+        return f"archive {path} is read-only: make it writable or pass another --db"
+    if "disk is full" in msg or "disk i/o" in msg:
+        return f"cannot write archive {path}: the disk is full or failing; free space and rerun"
+    if "locked" in msg or "busy" in msg:
+        return f"archive {path} is locked by another process: wait for it to finish and rerun"
+    if "not a database" in msg or "malformed" in msg:
+        return f"{path} is not a readable civicnews archive ({exc}); restore it from a backup"
+    if "unable to open" in msg:
+        return f"cannot open archive {path}: check that its directory exists and is writable"
+    return f"archive {path}: {exc}"
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(conn: sqlite3.Connection, path: str | Path = "archive") -> None:
+    current = schema_version(conn)
+    if current > SCHEMA_VERSION:
+        raise ArchiveError(
+            f"archive {path} has schema version {current}, newer than this civicnews "
+            f"understands ({SCHEMA_VERSION}): upgrade civicnews"
+        )
+    for version in range(current, SCHEMA_VERSION):
+        with conn:  # one transaction per step: a crash leaves a consistent version
+            MIGRATIONS[version](conn)
+            conn.execute(f"PRAGMA user_version = {version + 1}")
+
+
+def connect(
+    path: str | Path, *, create: bool = True, readonly: bool = False
+) -> sqlite_utils.Database:
+    """Open (and create, upgrade) the archive at ``path``."""
+    path = Path(path)
+    if not create and not path.exists():
+        raise ArchiveError(f"no archive at {path}: run `civicnews crawl` first or pass --db")
+    if create and not path.parent.exists():
+        raise ArchiveError(f"cannot create archive {path}: directory {path.parent} does not exist")
+    try:
+        if readonly:
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+        else:
+            conn = sqlite3.connect(str(path), timeout=10)
+        conn.execute("PRAGMA busy_timeout = 10000")
+        if not readonly:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if not readonly:
+            migrate(conn, path)
+        elif schema_version(conn) > SCHEMA_VERSION:
+            raise ArchiveError(f"archive {path} is from a newer civicnews: upgrade civicnews")
+    except sqlite3.Error as exc:
+        raise ArchiveError(explain(exc, path)) from None
+    return sqlite_utils.Database(conn)

@@ -1,0 +1,36 @@
+"""The article item that spiders yield and pipelines complete.
+
+Pipelines read it through ``itemadapter.ItemAdapter``, so a dict with the same
+keys works too.  Raw values travel beside normalised ones (``published_raw``
+beside ``published_at``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class ArticleItem:
+    portal: str
+    url: str  # canonical URL, the archive key
+    fetched_url: str  # the URL actually fetched
+    fetched_at: str  # ISO 8601 UTC; the "now" for relative dates
+    title: str | None = None
+    published_raw: str | None = None
+    published_at: str | None = None
+    date_source: str | None = None  # "page" | "listing" | None
+    listing_date_raw: str | None = None
+    date_order: str = "DMY"
+    author: str | None = None
+    body_text: str = ""
+    sapo: str | None = None
+    category: str | None = None
+    tags: list[str] = field(default_factory=list)
+    images: list[dict[str, str]] = field(default_factory=list)
+    attachments: list[dict[str, str]] = field(default_factory=list)
+    source: str | None = None
+    related: list[dict[str, Any]] = field(default_factory=list)
+    extractor: str = ""
+    status: int = 200

@@ -1,0 +1,397 @@
+"""Structure-level helpers shared by every family's page parser.
+
+Everything here works on the shape of a page (headings, alignment, block
+elements), never on one portal's exact class names, so that portals of the
+same family that we have never seen still parse.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterable, Iterator
+from urllib.parse import urljoin, urlsplit
+
+from lxml import etree
+from lxml import html as lxml_html
+from parsel import Selector
+
+from civicnews.dates import parse_date
+from civicnews.parsers.model import Link
+from civicnews.text import fold_key, normalize_block, normalize_inline
+
+RELATED_HEADINGS = (
+    "cac tin tuc khac",
+    "cac tin khac",
+    "cac bai khac",
+    "tin lien quan",
+    "tin cung chuyen muc",
+    "cac tin da dua",
+    "bai viet lien quan",
+    "tin bai lien quan",
+    "cac tin lien quan",
+    "tin khac",
+)
+
+_BLOCK_TAGS = {
+    "p", "div", "section", "article", "header", "footer", "li", "ul", "ol", "tr", "table",
+    "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "figure", "figcaption", "dd", "dt",
+    "pre", "center", "tbody", "thead", "form", "aside", "nav", "main",
+}  # fmt: skip
+_CELL_TAGS = {"td", "th"}
+_DROP_TAGS = ("script", "style", "noscript", "iframe", "object", "embed", "button", "select")
+
+# Lines that are page furniture, not article text (compared after folding).
+_BOILERPLATE_LINES = {
+    "in bai", "in", "chia se", "aa", "a a", "tang co chu", "giam co chu",
+    "tang co chu giam co chu", "tro lai", "quay lai", "tro ve", "ban in", "gui email",
+    "gui bai viet", "email", "print", "share", "luu bai viet", "xem them", "phan hoi",
+    "dong", "binh luan", "gop y", "in trang", "facebook", "zalo", "twitter", "tweet",
+    "trang chu",
+}  # fmt: skip
+_VIEWCOUNT = re.compile(r"^(luot xem|so luot xem|da xem|luot doc|views?)\b[\s\d:.,]*$")
+_VIEWCOUNT_DATE = re.compile(r"^\d{1,7}\s*\|")
+_SOURCE_LINE = re.compile(r"^[\(\[]?\s*(nguồn|theo|nguon)\s*[:：].{1,200}$", re.I)
+_DATE_SUFFIX = re.compile(
+    r"\s*[\(\[]\s*((?:ng[àa]y|cập nhật)?[^()\[\]]{0,12}\d{1,4}\s*[/.\-]\s*\d{1,2}"
+    r"[^()\[\]]{0,30})[\)\]]\s*$",
+    re.I,
+)
+_FILE_EXT = re.compile(r"\.(pdf|docx?|xlsx?|pptx?|odt|ods|rar|zip|7z)$", re.I)
+_SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "#", "about:", "callto:", "sms:")
+
+
+def selector(html: str, url: str) -> Selector:
+    return Selector(text=html or "<html></html>", base_url=url)
+
+
+def absolute(base_url: str, href: str | None) -> str | None:
+    """Resolve ``href``; ``None`` for links a crawler must never follow."""
+    if not href:
+        return None
+    # Some SharePoint portals write "https&#58;//" which lxml already decodes;
+    # a literal "&#58;" survives when the entity was double-escaped.
+    href = href.strip().replace("&#58;", ":")
+    low = href.lower()
+    if low.startswith(_SKIP_SCHEMES):
+        return None
+    url = urljoin(base_url, href)
+    if urlsplit(url).scheme not in ("http", "https"):
+        return None
+    return url.split("#", 1)[0]
+
+
+def is_boilerplate_line(line: str) -> bool:
+    key = fold_key(line)
+    if not key:
+        return True
+    if key in _BOILERPLATE_LINES or _VIEWCOUNT.match(key):
+        return True
+    if _VIEWCOUNT_DATE.match(line) and len(line) < 40:
+        return True
+    return False
+
+
+def block_text(element: etree._Element) -> str:
+    """Text of an element with one line per block element (paragraph, row...)."""
+    el = copy.deepcopy(element)
+    etree.strip_elements(
+        el, etree.Comment, etree.ProcessingInstruction, *_DROP_TAGS, with_tail=False
+    )
+    _flatten_data_rows(el)
+    for node in el.iter():
+        tag = node.tag if isinstance(node.tag, str) else ""
+        tag = tag.rsplit("}", 1)[-1].lower()
+        if tag == "br":
+            node.tail = "\n" + (node.tail or "")
+        elif tag in _BLOCK_TAGS:
+            node.text = "\n" + (node.text or "")
+            node.tail = "\n" + (node.tail or "")
+        elif tag in _CELL_TAGS:
+            node.text = "\n" + (node.text or "")
+            node.tail = "\n" + (node.tail or "")
+    return normalize_block("".join(el.itertext())) or ""
+
+
+def _flatten_data_rows(el: etree._Element) -> None:
+    """Write each row of a data table (Word-pasted) as one line: "a | b | c".
+
+    Layout tables (rows with long cells or nested tables, as table-layout
+    portals use for whole pages) are left as blocks.
+    """
+    for tr in list(el.iter("tr")):
+        cells = [c for c in tr if isinstance(c.tag, str) and c.tag in _CELL_TAGS]
+        if not cells or any(c.find(".//table") is not None for c in cells):
+            continue
+        texts = [normalize_inline(" ".join(c.itertext())) or "" for c in cells]
+        if any(len(t) > 300 for t in texts):
+            continue
+        for child in list(tr):
+            tr.remove(child)
+        tr.text = " | ".join(t for t in texts if t)
+
+
+def clean_lines(text: str) -> list[str]:
+    return [line for line in text.split("\n") if line and not is_boilerplate_line(line)]
+
+
+def looks_like_date_line(line: str) -> bool:
+    """A short line whose whole point is a date (e.g. ``01/12/2018 - 09:07 AM``)."""
+    if len(line) > 80 or not re.search(r"\d", line):
+        return False
+    return parse_date(line) is not None
+
+
+def first_date_text(texts: Iterable[str]) -> str | None:
+    for text in texts:
+        line = normalize_inline(text)
+        if line and looks_like_date_line(line):
+            return line
+    return None
+
+
+def split_date_suffix(text: str) -> tuple[str, str | None]:
+    """``"Title (01/12/2018)"`` -> ``("Title", "01/12/2018")``."""
+    m = _DATE_SUFFIX.search(text)
+    if m and parse_date(m.group(1)) is not None:
+        return text[: m.start()].rstrip(" -–"), m.group(1).strip()
+    return text, None
+
+
+def _own_text(el: etree._Element) -> str:
+    return normalize_inline(" ".join(el.itertext())) or ""
+
+
+def _is_heading(el: etree._Element) -> bool:
+    if not isinstance(el.tag, str) or el.tag in ("a", "html", "body", "ul", "ol", "li"):
+        return False
+    text = _own_text(el)
+    if not text or len(text) > 50:
+        return False
+    key = fold_key(text)
+    return key in RELATED_HEADINGS
+
+
+def related_headings(root: etree._Element) -> list[etree._Element]:
+    """The innermost elements whose whole text is a related-news heading."""
+    found = [el for el in root.iter() if _is_heading(el)]
+    inner = set(found)
+    for el in found:
+        parent = el.getparent()
+        while parent is not None:
+            inner.discard(parent)
+            parent = parent.getparent()
+    return [el for el in found if el in inner]
+
+
+def _following_anchors(el: etree._Element) -> Iterator[etree._Element]:
+    for sib in el.itersiblings():
+        if not isinstance(sib.tag, str):
+            continue
+        if _is_heading(sib) or any(_is_heading(d) for d in sib.iter() if d is not sib):
+            # Another heading of the same kind starts a new block: stop here.
+            break
+        if sib.tag == "a":
+            yield sib
+        yield from sib.iter("a")
+
+
+def related_links(root: etree._Element, base_url: str) -> tuple[list[Link], list[etree._Element]]:
+    """Links of every related-news block, and the block containers (to exclude from bodies)."""
+    links: list[Link] = []
+    containers: list[etree._Element] = []
+    seen: set[str] = set()
+    for heading in related_headings(root):
+        el = heading
+        anchors: list[etree._Element] = []
+        for _ in range(4):  # the heading may be wrapped: climb until links follow it
+            anchors = list(_following_anchors(el))
+            if anchors or el.getparent() is None:
+                break
+            el = el.getparent()
+        if not anchors:
+            continue
+        containers.append(el.getparent() if el.getparent() is not None else el)
+        for a in anchors:
+            link = anchor_link(a, base_url)
+            if link and link.url not in seen:
+                seen.add(link.url)
+                links.append(link)
+    return links, containers
+
+
+def anchor_link(a: etree._Element, base_url: str) -> Link | None:
+    url = absolute(base_url, a.get("href"))
+    if url is None:
+        return None
+    text = _own_text(a)
+    text, date_raw = split_date_suffix(text)
+    if date_raw is None:
+        # The date often sits right after the anchor: "<a>..</a> <span>(01/12/2018)</span>".
+        after = (a.tail or "").strip()
+        nxt = a.getnext()
+        if not after and nxt is not None and isinstance(nxt.tag, str):
+            after = _own_text(nxt)
+        if after:
+            _, date_raw = split_date_suffix("x " + after)
+    return Link(url=url, text=text, date_raw=date_raw)
+
+
+def _is_right_aligned(el: etree._Element) -> bool:
+    style = (el.get("style") or "").replace(" ", "").lower()
+    return "text-align:right" in style or (el.get("align") or "").lower() == "right"
+
+
+def find_author(body: etree._Element) -> str | None:
+    """The author: the last right-aligned short line of the body, usually bold."""
+    candidates = [el for el in body.iter() if isinstance(el.tag, str) and _is_right_aligned(el)]
+    for el in reversed(candidates):
+        text = normalize_inline(" ".join(el.itertext())) or ""
+        if not text or _SOURCE_LINE.match(text) or looks_like_date_line(text):
+            continue
+        if len(text) <= 60 and len(text.split()) <= 8:
+            return text
+        break
+    return None
+
+
+def body_lines(
+    body: etree._Element,
+    *,
+    author: str | None = None,
+    title: str | None = None,
+    drop: Iterable[etree._Element] = (),
+) -> tuple[list[str], str | None, str | None]:
+    """Article text lines without furniture; returns (lines, date_line, source_line).
+
+    A date line at the top of the body (Word-pasting editors put it there) is
+    lifted out and returned, and so are a trailing author and "(Nguồn: ...)" line.
+    """
+    el = copy.deepcopy(body)
+    drop_ids = {id(d) for d in drop}
+    if drop_ids:
+        # Map the dropped elements into the copy by their position in the tree.
+        orig = list(body.iter())
+        copied = list(el.iter())
+        for o, c in zip(orig, copied, strict=False):
+            if id(o) in drop_ids and c.getparent() is not None:
+                c.getparent().remove(c)
+    lines = clean_lines(block_text(el))
+    date_line = None
+    for i, line in enumerate(lines[:3]):
+        if looks_like_date_line(line):
+            date_line = line
+            del lines[i]
+            break
+    if title:
+        lines = [line for line in lines[:2] if line != title] + lines[2:]
+    source = None
+    # Trailing author / source lines, in either order, are not article text.
+    for _ in range(3):
+        if not lines:
+            break
+        last = lines[-1]
+        if author and last == author:
+            lines.pop()
+        elif _SOURCE_LINE.match(last) and len(last) < 200:
+            source = last.strip("()[] ")
+            lines.pop()
+        else:
+            break
+    return lines, date_line, source
+
+
+def images(body: etree._Element, base_url: str) -> list[dict[str, str]]:
+    out = []
+    for img in body.iter("img"):
+        src = absolute(base_url, img.get("src") or img.get("data-src"))
+        if not src:
+            continue
+        caption = ""
+        fig = next((p for p in img.iterancestors("figure")), None)
+        if fig is not None:
+            cap = fig.find(".//figcaption")
+            if cap is not None:
+                caption = _own_text(cap)
+        if not caption:
+            caption = _caption_after(img)
+        out.append({"url": src, "caption": caption or normalize_inline(img.get("alt") or "") or ""})
+    return out
+
+
+def _caption_after(img: etree._Element) -> str:
+    # Word/CKEditor put the caption in the block right after the image's block.
+    block = img
+    while block.getparent() is not None and block.tag not in ("p", "div", "td", "tr", "table"):
+        block = block.getparent()
+    if block.tag == "td":
+        block = block.getparent()  # caption row follows the image row
+    nxt = block.getnext()
+    if nxt is None or not isinstance(nxt.tag, str):
+        return ""
+    text = _own_text(nxt)
+    style = (nxt.get("style") or "").replace(" ", "").lower()
+    emphasised = nxt.find(".//em") is not None or nxt.find(".//i") is not None
+    centred = "text-align:center" in style or (nxt.get("align") or "").lower() == "center"
+    if text and len(text) <= 300 and (emphasised or centred or nxt.tag == "tr"):
+        return text
+    return ""
+
+
+def attachments(root: etree._Element, base_url: str) -> list[dict[str, str]]:
+    out, seen = [], set()
+    for a in root.iter("a"):
+        url = absolute(base_url, a.get("href"))
+        if not url or url in seen:
+            continue
+        segments = [s for s in urlsplit(url).path.split("/") if s]
+        # Liferay serves files as /documents/<group>/<folder>/<name.pdf>/<uuid>.
+        named = segments[-1:] + (segments[-2:-1] if "documents" in segments else [])
+        if any(_FILE_EXT.search(s) for s in named):
+            seen.add(url)
+            name = _own_text(a) or next(s for s in named if _FILE_EXT.search(s))
+            out.append({"name": name, "url": url})
+    return out
+
+
+def breadcrumb(sel: Selector) -> list[str]:
+    for css in (
+        ".breadcrumb", ".breadcrumbs", "[class*=breadcrumb]", "[class*=BreadCrumb]",
+        "[id*=breadcrumb]", "[class*=duong-dan]", "[class*=path]",
+    ):  # fmt: skip
+        nodes = sel.css(css)
+        if nodes:
+            parts = [
+                normalize_inline(t) for t in nodes[0].css("a::text, span::text, li::text").getall()
+            ]
+            parts = [p for p in parts if p and p not in (">", "»", "/", "›", "|")]
+            if parts:
+                return parts
+            text = normalize_inline(" ".join(nodes[0].css("::text").getall())) or ""
+            return [p.strip() for p in re.split(r"\s*[>»›/|]\s*", text) if p.strip()]
+    return []
+
+
+def category_from_breadcrumb(parts: list[str], title: str | None) -> str | None:
+    parts = [p for p in parts if fold_key(p) not in ("trang chu", "home")]
+    if parts and title and parts[-1] == title:
+        parts = parts[:-1]
+    return parts[-1] if parts else None
+
+
+def canonical(sel: Selector, base_url: str) -> str | None:
+    return absolute(base_url, sel.css("link[rel=canonical]::attr(href)").get())
+
+
+def meta(sel: Selector, *names: str) -> str | None:
+    for name in names:
+        value = sel.css(
+            f'meta[property="{name}"]::attr(content), meta[name="{name}"]::attr(content)'
+        ).get()
+        if value and value.strip():
+            return normalize_inline(value)
+    return None
+
+
+def parse_fragment(html: str) -> etree._Element:
+    return lxml_html.fromstring(html)

@@ -1,0 +1,116 @@
+"""Liferay 6.x portals (Bắc Từ Liêm, Phú Xuyên, Sở Y tế until ~2025).
+
+Shapes read (see docs in README, "CMS families"):
+- article: ``div.asset-full-content`` with a header (``h1``-``h3``, usually
+  ``.header-title``) above ``div.asset-content`` › ``div.journal-content-article``;
+  the date in ``div.asset-metadata`` or as the first line of the body;
+- listing: ``div.asset-abstract`` entries with ``.asset-title a``, paginated by
+  portlet parameters ``_101_INSTANCE_<id>_cur=N``.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlsplit
+
+from civicnews.parsers import common
+from civicnews.parsers.model import Article, Link, Listing, Page
+from civicnews.text import normalize_inline
+
+FAMILY = "liferay"
+
+_BODY = ".journal-content-article"
+_PAGER_WORDS = {"tiep", "sau", "trang sau", "next", "»", ">", ">>", "cuoi", "trang cuoi"}
+
+
+def parse(url: str, html: str) -> Page:
+    sel = common.selector(html, url)
+    page = Page(url=url)
+    full = sel.css(".asset-full-content")
+    body = (full or sel).css(_BODY)
+    if body:
+        page.article = _article(sel, full[0] if full else None, body[0], url)
+    if sel.css(".asset-abstract") or _pager_links(sel, url):
+        page.listing = _listing(sel, url)
+    return page
+
+
+def _title(sel, full) -> str | None:
+    scopes = [full] if full is not None else []
+    scopes.append(sel)
+    for scope in scopes:
+        for css in (".header-title", ".asset-title", "h1", "h2", "h3"):
+            for node in scope.css(css):
+                # A heading inside the body or the related block is not the title.
+                if node.xpath(f"ancestor::*[contains(concat(' ', @class, ' '), ' {_BODY[1:]} ')]"):
+                    continue
+                text = normalize_inline(" ".join(node.css("::text").getall()))
+                if text and common.fold_key(text) not in common.RELATED_HEADINGS:
+                    return text
+    return common.meta(sel, "og:title")
+
+
+def _article(sel, full, body, url: str) -> Article:
+    root = sel.root
+    related, related_boxes = common.related_links(root, url)
+    title = _title(sel, full)
+    scope = full if full is not None else sel
+    meta_texts = scope.css(".asset-metadata ::text, .metadata-publish-date ::text").getall()
+    published_raw = common.first_date_text(meta_texts)
+    if published_raw is None:
+        # Some themes print the date line between the header and the content.
+        published_raw = common.first_date_text(
+            t
+            for t in scope.xpath("./*[not(contains(@class,'asset-content'))]//text()").getall()[:40]
+        )
+    author = common.find_author(body.root)
+    lines, body_date, source = common.body_lines(
+        body.root, author=author, title=title, drop=related_boxes
+    )
+    if published_raw is None:
+        published_raw = body_date
+    elif body_date is not None and body_date != published_raw:
+        lines.insert(0, body_date)  # not the date line after all; keep the text
+    crumbs = common.breadcrumb(sel)
+    return Article(
+        title=title,
+        published_raw=published_raw,
+        author=author,
+        body_text="\n".join(lines),
+        category=common.category_from_breadcrumb(crumbs, title),
+        images=common.images(body.root, url),
+        attachments=common.attachments(body.root, url),
+        source=source,
+        canonical_url=common.canonical(sel, url),
+        related=related,
+        extractor=FAMILY,
+    )
+
+
+def _pager_links(sel, url: str) -> list[str]:
+    out = []
+    for a in sel.css("a[href]"):
+        href = common.absolute(url, a.attrib.get("href"))
+        if not href:
+            continue
+        keys = [k for k, _ in parse_qsl(urlsplit(href).query)]
+        if any(k.endswith("_cur") for k in keys) and "/-/" not in urlsplit(href).path:
+            out.append(href)
+        elif common.fold_key(" ".join(a.css("::text").getall())) in _PAGER_WORDS:
+            out.append(href)
+    return list(dict.fromkeys(out))
+
+
+def _listing(sel, url: str) -> Listing:
+    entries: list[Link] = []
+    for item in sel.css(".asset-abstract"):
+        a = item.css(".asset-title a, h3 a, h2 a, h4 a") or item.css("a")
+        href = common.absolute(url, a[0].attrib.get("href")) if a else None
+        if not href:
+            continue
+        text = normalize_inline(" ".join(a[0].css("::text").getall())) or ""
+        date_raw = common.first_date_text(
+            item.css(".metadata-publish-date ::text, .asset-metadata ::text").getall()
+            or item.css("::text").getall()
+        )
+        entries.append(Link(url=href, text=text, date_raw=date_raw))
+    return Listing(entries=entries, next_pages=_pager_links(sel, url))

@@ -1,0 +1,204 @@
+"""The portal registry: which portals exist and how to read each one.
+
+Built-in entries live in ``civicnews/portals.toml``; a user file given with
+``--portals-file`` adds entries or overrides built-in ones key by key.  A bad
+file is rejected at start with every problem listed at once, so an operator
+fixes the file in one go instead of one error per run.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+FAMILIES = ("liferay", "sharepoint", "hanoi-platform", "aspnet-table", "generic")
+DATE_ORDERS = ("DMY", "MDY", "YMD")
+DEFAULT_DELAY = 1.0
+DEFAULT_CONCURRENCY = 2
+
+_KNOWN_KEYS = {
+    "name",
+    "family",
+    "start_urls",
+    "allowed_domains",
+    "date_order",
+    "delay",
+    "concurrency",
+    "family_guess",
+    "notes",
+}
+
+
+class RegistryError(ValueError):
+    """A portals file or entry is invalid; ``problems`` lists every issue found."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.source = source
+        self.problems = problems
+        super().__init__(f"{source}: " + "; ".join(problems))
+
+
+@dataclass(frozen=True)
+class Portal:
+    key: str
+    name: str
+    family: str
+    start_urls: tuple[str, ...]
+    allowed_domains: tuple[str, ...]
+    date_order: str = "DMY"
+    delay: float = DEFAULT_DELAY
+    concurrency: int = DEFAULT_CONCURRENCY
+    family_guess: bool = False
+    notes: str = ""
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "name": self.name,
+            "family": self.family,
+            "family_guess": self.family_guess,
+            "start_urls": list(self.start_urls),
+            "allowed_domains": list(self.allowed_domains),
+            "date_order": self.date_order,
+            "delay": self.delay,
+            "concurrency": self.concurrency,
+            "notes": self.notes,
+        }
+
+
+def _check_url(url: Any) -> str | None:
+    if not isinstance(url, str):
+        return f"start URL {url!r} is not a string"
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"bad start URL {url!r} (expected http:// or https:// with a host)"
+    return None
+
+
+def _build(key: str, raw: Any, problems: list[str]) -> Portal | None:
+    where = f"[portals.{key}]"
+    if not isinstance(raw, dict):
+        problems.append(f"{where} is not a table")
+        return None
+    before = len(problems)
+    unknown = sorted(set(raw) - _KNOWN_KEYS)
+    if unknown:
+        problems.append(f"{where} unknown key(s): {', '.join(unknown)}")
+    family = raw.get("family")
+    if family not in FAMILIES:
+        problems.append(
+            f"{where} unknown family {family!r} (one of: {', '.join(FAMILIES)})"
+            if family is not None
+            else f"{where} missing family (one of: {', '.join(FAMILIES)})"
+        )
+    start_urls = raw.get("start_urls")
+    if isinstance(start_urls, str):
+        start_urls = [start_urls]
+    if not start_urls or not isinstance(start_urls, list):
+        problems.append(f"{where} missing start_urls (a list of http(s) URLs)")
+        start_urls = []
+    for url in start_urls:
+        msg = _check_url(url)
+        if msg:
+            problems.append(f"{where} {msg}")
+    allowed = raw.get("allowed_domains")
+    if allowed is None:
+        allowed = sorted(
+            {
+                urlsplit(u).hostname
+                for u in start_urls
+                if isinstance(u, str) and urlsplit(u).hostname
+            }
+        )
+    elif not isinstance(allowed, list) or not all(isinstance(d, str) and d for d in allowed):
+        problems.append(f"{where} allowed_domains must be a list of host names")
+        allowed = []
+    date_order = raw.get("date_order", "DMY")
+    if date_order not in DATE_ORDERS:
+        problems.append(
+            f"{where} date_order {date_order!r} must be one of {', '.join(DATE_ORDERS)}"
+        )
+    delay = raw.get("delay", DEFAULT_DELAY)
+    if isinstance(delay, bool) or not isinstance(delay, int | float) or delay < 0:
+        problems.append(f"{where} delay must be a number of seconds >= 0, got {delay!r}")
+    concurrency = raw.get("concurrency", DEFAULT_CONCURRENCY)
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        problems.append(f"{where} concurrency must be an integer >= 1, got {concurrency!r}")
+    name = raw.get("name", key)
+    if not isinstance(name, str):
+        problems.append(f"{where} name must be a string")
+    if len(problems) > before:
+        return None
+    return Portal(
+        key=key,
+        name=name,
+        family=family,
+        start_urls=tuple(start_urls),
+        allowed_domains=tuple(d.lower() for d in allowed),
+        date_order=date_order,
+        delay=float(delay),
+        concurrency=concurrency,
+        family_guess=bool(raw.get("family_guess", False)),
+        notes=str(raw.get("notes", "")),
+    )
+
+
+def _read_toml(text: str, source: str) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RegistryError(source, [f"not valid TOML: {exc}"]) from None
+    portals = data.get("portals", {})
+    if not isinstance(portals, dict):
+        raise RegistryError(source, ["[portals] must be a table of portal entries"])
+    return portals
+
+
+def load_registry(portals_file: str | Path | None = None) -> dict[str, Portal]:
+    """Return the built-in portals, overridden/extended by ``portals_file``.
+
+    Raises :class:`RegistryError` listing every problem found.
+    """
+    builtin = resources.files("civicnews").joinpath("portals.toml").read_text("utf-8")
+    raw: dict[str, Any] = dict(_read_toml(builtin, "built-in portals.toml"))
+    source = "built-in portals.toml"
+    if portals_file is not None:
+        path = Path(portals_file)
+        source = str(path)
+        try:
+            text = path.read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise RegistryError(source, [f"cannot read portals file: {exc}"]) from None
+        for key, entry in _read_toml(text, source).items():
+            if isinstance(entry, dict) and isinstance(raw.get(key), dict):
+                raw[key] = {**raw[key], **entry}
+            else:
+                raw[key] = entry
+    problems: list[str] = []
+    portals = {}
+    for key, entry in raw.items():
+        portal = _build(key, entry, problems)
+        if portal is not None:
+            portals[key] = portal
+    if problems:
+        raise RegistryError(source, problems)
+    return portals
+
+
+def select(portals: dict[str, Portal], names: list[str] | tuple[str, ...]) -> list[Portal]:
+    """Pick portals by key; every unknown name is reported at once."""
+    if not names:
+        return list(portals.values())
+    unknown = [n for n in names if n not in portals]
+    if unknown:
+        raise RegistryError(
+            "portal names",
+            [f"unknown portal {n!r}" for n in unknown]
+            + [f"known portals: {', '.join(sorted(portals))} (see `civicnews portals`)"],
+        )
+    return [portals[n] for n in names]

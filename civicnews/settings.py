@@ -1,0 +1,51 @@
+"""Scrapy settings for civicnews.
+
+Project-specific settings carry the ``CIVICNEWS_`` prefix and are read by
+components in ``from_crawler``.  Per-portal politeness (``delay``,
+``concurrency``) comes from the portal registry and is applied by the spider.
+"""
+
+from civicnews import __version__
+
+BOT_NAME = "civicnews"
+SPIDER_MODULES = ["civicnews.spiders"]
+NEWSPIDER_MODULE = "civicnews.spiders"
+
+# Scrapy 2.19 serves, by default, a token-protected endpoint on 127.0.0.1
+# that executes Python code sent to it.  An unattended crawler on a shared
+# machine must never expose that.
+REMOTE_CONTROL_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+CIVICNEWS_CONTACT_URL = "https://github.com/civicnews/civicnews"
+USER_AGENT = f"civicnews/{__version__} (+{CIVICNEWS_CONTACT_URL})"
+ROBOTSTXT_OBEY = True
+
+# Polite defaults; the registry overrides them per portal.
+DOWNLOAD_DELAY = 1.0
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 0
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+REDIRECT_MAX_TIMES = 5
+COOKIES_ENABLED = False
+DEPTH_LIMIT = 0
+
+ITEM_PIPELINES = {
+    "civicnews.pipelines.normalize.NormalizeTextPipeline": 100,
+    "civicnews.pipelines.dates.ParseDatePipeline": 200,
+    "civicnews.pipelines.validate.ValidatePipeline": 300,
+    "civicnews.pipelines.store.StorePipeline": 900,
+}
+
+CIVICNEWS_DB = "archive.db"
+CIVICNEWS_BATCH_SIZE = 500
+CIVICNEWS_MIN_BODY_CHARS = 20
+
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"

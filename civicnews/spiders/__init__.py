@@ -1,0 +1,1 @@
+"""Spiders: they decide what to crawl; ``civicnews.parsers`` decide what pages mean."""

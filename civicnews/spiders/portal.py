@@ -1,0 +1,149 @@
+"""The one spider: crawls a registry portal's listings and related-news blocks.
+
+Usage: ``scrapy crawl portal -a portal=bactuliem [-a portals_file=FILE]`` or
+``civicnews crawl bactuliem``.  The portal's registry entry chooses the page
+parser family, the allowed domains and the politeness settings (``delay``,
+``concurrency``), which are applied to this crawler's settings before they
+freeze.
+
+Meta keys set on requests: ``civicnews_kind`` ("listing" | "article"),
+``listing_date_raw`` (the date printed beside the link that led here) and
+``depth`` (Scrapy's own).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import scrapy
+from scrapy.http import Response, TextResponse
+
+from civicnews.items import ArticleItem
+from civicnews.parsers import Link, get_parser
+from civicnews.registry import Portal, RegistryError, load_registry
+from civicnews.urls import canonical_url, same_site
+
+logger = logging.getLogger(__name__)
+
+
+class PortalSpider(scrapy.Spider):
+    name = "portal"
+
+    def __init__(self, portal: str | None = None, portals_file: str | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.portal_key = portal
+        self.portals_file = portals_file
+        self.portal: Portal | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> PortalSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        portals_file = spider.portals_file or crawler.settings.get("CIVICNEWS_PORTALS_FILE")
+        if not spider.portal_key:
+            raise ValueError("the portal spider needs a portal: -a portal=NAME")
+        try:
+            registry = load_registry(portals_file)
+        except RegistryError as exc:
+            raise ValueError(str(exc)) from None
+        if spider.portal_key not in registry:
+            raise ValueError(
+                f"unknown portal {spider.portal_key!r}; known: {', '.join(sorted(registry))}"
+            )
+        spider.portal = portal = registry[spider.portal_key]
+        spider.allowed_domains = list(portal.allowed_domains)
+        spider.parse_page = get_parser(portal.family)
+        apply_portal_settings(crawler.settings, portal)
+        return spider
+
+    async def start(self) -> Any:
+        for url in self.portal.start_urls:
+            yield scrapy.Request(url, callback=self.parse, meta={"civicnews_kind": "listing"})
+
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        if not isinstance(response, TextResponse):
+            self.crawler.stats.inc_value("civicnews/pages_not_html")
+            return
+        page = self.parse_page(response.url, response.text)
+        family = self.portal.family
+        if page.listing is not None:
+            self.crawler.stats.inc_value("civicnews/listing_pages")
+            for link in page.listing.entries:
+                yield from self._follow_article(response, link)
+            for url in page.listing.next_pages:
+                if same_site(url, self.portal.allowed_domains):
+                    yield response.follow(
+                        url, callback=self.parse, meta={"civicnews_kind": "listing"}
+                    )
+        if page.article is None:
+            if response.meta.get("civicnews_kind") == "article":
+                # An article link that gave no article: the layout may have changed.
+                self.crawler.stats.inc_value("civicnews/article_parse_failed")
+                logger.warning("no article found on %s (page layout changed?)", response.url)
+            return
+        article = page.article
+        self.crawler.stats.inc_value("civicnews/article_pages")
+        related = []
+        for link in article.related:
+            if same_site(link.url, self.portal.allowed_domains):
+                related.append(
+                    {
+                        "url": canonical_url(link.url, family),
+                        "linked_url": link.url,
+                        "title": link.text,
+                        "date_raw": link.date_raw,
+                    }
+                )
+                yield from self._follow_article(response, link)
+        url = canonical_url(response.url, family)
+        if article.canonical_url and same_site(article.canonical_url, self.portal.allowed_domains):
+            url = canonical_url(article.canonical_url, family)
+        yield ArticleItem(
+            portal=self.portal.key,
+            url=url,
+            fetched_url=response.url,
+            fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            title=article.title,
+            published_raw=article.published_raw,
+            listing_date_raw=response.meta.get("listing_date_raw"),
+            date_order=self.portal.date_order,
+            author=article.author,
+            body_text=article.body_text,
+            sapo=article.sapo,
+            category=article.category,
+            tags=article.tags,
+            images=article.images,
+            attachments=article.attachments,
+            source=article.source,
+            related=related,
+            extractor=article.extractor,
+            status=response.status,
+        )
+
+    def _follow_article(self, response: Response, link: Link) -> Iterator[scrapy.Request]:
+        if not same_site(link.url, self.portal.allowed_domains):
+            self.crawler.stats.inc_value("civicnews/offsite_links_skipped")
+            return
+        # Request the canonical URL: the same article linked with different
+        # redirect parameters is then fetched once (Scrapy's dupefilter).
+        url = canonical_url(link.url, self.portal.family)
+        yield response.follow(
+            url,
+            callback=self.parse,
+            meta={"civicnews_kind": "article", "listing_date_raw": link.date_raw},
+        )
+
+
+def apply_portal_settings(settings, portal: Portal) -> None:
+    """Map the registry's politeness fields onto Scrapy settings for this crawler."""
+    settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", portal.concurrency, priority="spider")
+    settings.set("CONCURRENT_REQUESTS", max(portal.concurrency, 1) * 2, priority="spider")
+    settings.set("DOWNLOAD_DELAY", portal.delay, priority="spider")
+    if portal.delay == 0:
+        # delay = 0 means "no throttling": only concurrency bounds the crawl.
+        settings.set("AUTOTHROTTLE_ENABLED", False, priority="spider")
+        settings.set("RANDOMIZE_DOWNLOAD_DELAY", False, priority="spider")
+    else:
+        settings.set("AUTOTHROTTLE_START_DELAY", portal.delay, priority="spider")

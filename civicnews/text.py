@@ -1,0 +1,53 @@
+"""Text normalisation shared by parsers, pipelines and search.
+
+Portal text arrives as NFD from Word/macOS pastes, sprinkled with no-break and
+zero-width spaces; archive it as NFC with plain spaces so that equality,
+hashing and search behave.  Content is never "corrected" beyond that: typos
+and old tone placement (hoà/hòa) are kept as published.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Characters that render as nothing; dropped outright.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+# Every other Unicode space (no-break, thin, ideographic...) becomes a plain space.
+_SPACES = re.compile(r"[^\S\n]+")
+_BLANK_LINES = re.compile(r"\n{2,}")
+
+
+def normalize_inline(text: str | None) -> str | None:
+    """NFC, invisible characters removed, all whitespace folded to single spaces."""
+    if text is None:
+        return None
+    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    return " ".join(text.split())
+
+
+def normalize_block(text: str | None) -> str | None:
+    """Like :func:`normalize_inline` but keeps one line per paragraph."""
+    if text is None:
+        return None
+    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    return _BLANK_LINES.sub("\n", "\n".join(line for line in lines if line)).strip()
+
+
+# đ/Đ have no Unicode decomposition, so stripping combining marks alone leaves
+# them: "dong da" would not find "Đống Đa".
+_FOLD_EXTRA = str.maketrans({"đ": "d", "Đ": "D", "ð": "d", "Ð": "D"})
+
+
+def fold(text: str) -> str:
+    """Lower-case and remove every Vietnamese diacritic, including đ -> d."""
+    decomposed = unicodedata.normalize("NFD", text.translate(_FOLD_EXTRA))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", stripped).casefold()
+
+
+def fold_key(text: str) -> str:
+    """Folded text with punctuation dropped and spaces collapsed, for heading matches."""
+    return " ".join(re.sub(r"[^\w\s]", " ", fold(text)).split())

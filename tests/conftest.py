@@ -1,0 +1,64 @@
+"""Shared fixtures: a replica portal on 127.0.0.1 and the real CLI in a subprocess.
+
+Scrapy's reactor cannot be restarted inside one process, so end-to-end tests
+run ``python -m civicnews ...`` as a subprocess against a replica served from
+this process.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from civicnews.replica import ReplicaServer
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def portal_toml(key: str, start_url: str, family: str = "liferay", **extra) -> str:
+    lines = [f"[portals.{key}]", f'family = "{family}"', f'start_urls = ["{start_url}"]']
+    extra.setdefault("delay", 0)
+    extra.setdefault("concurrency", 8)
+    for k, v in extra.items():
+        lines.append(f"{k} = {v!r}" if not isinstance(v, str) else f'{k} = "{v}"')
+    return "\n".join(lines) + "\n"
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 180):
+    """Run the real ``civicnews`` CLI; returns the CompletedProcess."""
+    full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "civicnews", *args],
+        cwd=cwd or ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def rows(db: Path, sql: str, params=()) -> list[tuple]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="session")
+def replica():
+    """A 60-article Liferay replica, shared by the session (read-only use)."""
+    with ReplicaServer(family="liferay", articles=60, seed=1) as server:
+        yield server
+
+
+@pytest.fixture
+def portals_file(tmp_path, replica) -> Path:
+    path = tmp_path / "portals.toml"
+    path.write_text(portal_toml("replica", replica.start_url), "utf-8")
+    return path
