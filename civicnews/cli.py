@@ -179,13 +179,22 @@ def portals(portals_file, as_json) -> None:
         click.echo(f"{p.key:<16} {family:<15} {p.name:<32} {p.start_urls[0]}")
 
 
-def _mount_replica() -> None:
-    from civicnews.replica.cli import replica
+# Command groups living in their own modules ("module:attribute"); each
+# feature adds its line here and keeps its commands in its own file.
+COMMAND_MODULES = [
+    "civicnews.replica.cli:replica",
+]
 
-    cli.add_command(replica)
+
+def _mount(spec: str) -> None:
+    from importlib import import_module
+
+    module, _, attr = spec.partition(":")
+    cli.add_command(getattr(import_module(module), attr))
 
 
-_mount_replica()
+for _spec in COMMAND_MODULES:
+    _mount(_spec)
 
 
 def main() -> None:

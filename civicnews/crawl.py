@@ -107,7 +107,7 @@ def run_crawl(
     if portals_file:
         overrides["CIVICNEWS_PORTALS_FILE"] = str(portals_file)
     overrides.update(settings or {})
-    process = CrawlerProcess(project_settings(overrides), install_root_handler=True)
+    process = CrawlerProcess(project_settings(overrides))
     summary = RunSummary(db=db_path, started_at=_now())
     crawlers = []
     for portal in portals:

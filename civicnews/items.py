@@ -34,3 +34,7 @@ class ArticleItem:
     related: list[dict[str, Any]] = field(default_factory=list)
     extractor: str = ""
     status: int = 200
+    # What the server sent, kept byte for byte for revisions and WARC export.
+    response_headers: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    response_body: bytes = field(default=b"", repr=False)
+    request_headers: dict[str, list[str]] = field(default_factory=dict, repr=False)

@@ -46,10 +46,21 @@ def migrate(conn: sqlite3.Connection, path: str | Path = "archive") -> None:
             f"archive {path} has schema version {current}, newer than this civicnews "
             f"understands ({SCHEMA_VERSION}): upgrade civicnews"
         )
-    for version in range(current, SCHEMA_VERSION):
-        with conn:  # one transaction per step: a crash leaves a consistent version
-            MIGRATIONS[version](conn)
-            conn.execute(f"PRAGMA user_version = {version + 1}")
+    for version, apply in MIGRATIONS:
+        if version <= current:
+            continue
+        # One transaction per step (executescript would commit early, so run
+        # statements through a savepoint-free BEGIN): a crash leaves the
+        # archive at a consistent version, and the step is redone next time.
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            apply(conn)
+            conn.execute(f"PRAGMA user_version = {version}")
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
 
 
 def connect(
@@ -65,7 +76,9 @@ def connect(
         if readonly:
             conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
         else:
-            conn = sqlite3.connect(str(path), timeout=10)
+            # isolation_level=None: transactions are explicit (BEGIN in migrate,
+            # db.atomic() in writers), never opened implicitly by the driver.
+            conn = sqlite3.connect(str(path), timeout=10, isolation_level=None)
         conn.execute("PRAGMA busy_timeout = 10000")
         if not readonly:
             conn.execute("PRAGMA journal_mode = WAL")

@@ -242,23 +242,34 @@ def _is_right_aligned(el: etree._Element) -> bool:
     return "text-align:right" in style or (el.get("align") or "").lower() == "right"
 
 
-def find_author(body: etree._Element) -> str | None:
-    """The author: the last right-aligned short line of the body, usually bold."""
+_INLINE_SOURCE = re.compile(r"^(.*?)\s*[\(\[]\s*((?:nguồn|theo)\s*[:：].*?)[\)\]]?\s*$", re.I)
+
+
+def find_author(body: etree._Element) -> tuple[str | None, str | None, str | None]:
+    """The author: the last right-aligned short line of the body, usually bold.
+
+    Returns ``(name, line, source)``: the line as printed (to drop it from the
+    body) and an inline "(Nguồn: ...)" note printed on the same line.
+    """
     candidates = [el for el in body.iter() if isinstance(el.tag, str) and _is_right_aligned(el)]
     for el in reversed(candidates):
-        text = normalize_inline(" ".join(el.itertext())) or ""
-        if not text or _SOURCE_LINE.match(text) or looks_like_date_line(text):
+        line = normalize_inline(" ".join(el.itertext())) or ""
+        if not line or _SOURCE_LINE.match(line) or looks_like_date_line(line):
             continue
-        if len(text) <= 60 and len(text.split()) <= 8:
-            return text
+        name, source = line, None
+        m = _INLINE_SOURCE.match(line)
+        if m and m.group(1):
+            name, source = m.group(1).strip(), m.group(2).strip()
+        if len(name) <= 60 and len(name.split()) <= 8:
+            return name, line, source
         break
-    return None
+    return None, None, None
 
 
 def body_lines(
     body: etree._Element,
     *,
-    author: str | None = None,
+    author_line: str | None = None,
     title: str | None = None,
     drop: Iterable[etree._Element] = (),
 ) -> tuple[list[str], str | None, str | None]:
@@ -291,7 +302,7 @@ def body_lines(
         if not lines:
             break
         last = lines[-1]
-        if author and last == author:
+        if author_line and last == author_line:
             lines.pop()
         elif _SOURCE_LINE.match(last) and len(last) < 200:
             source = last.strip("()[] ")

@@ -62,10 +62,11 @@ def _article(sel, full, body, url: str) -> Article:
             t
             for t in scope.xpath("./*[not(contains(@class,'asset-content'))]//text()").getall()[:40]
         )
-    author = common.find_author(body.root)
+    author, author_line, inline_source = common.find_author(body.root)
     lines, body_date, source = common.body_lines(
-        body.root, author=author, title=title, drop=related_boxes
+        body.root, author_line=author_line, title=title, drop=related_boxes
     )
+    source = source or inline_source
     if published_raw is None:
         published_raw = body_date
     elif body_date is not None and body_date != published_raw:

@@ -120,6 +120,9 @@ class PortalSpider(scrapy.Spider):
             related=related,
             extractor=article.extractor,
             status=response.status,
+            response_headers=_headers(response.headers),
+            response_body=response.body,
+            request_headers=_headers(response.request.headers) if response.request else {},
         )
 
     def _follow_article(self, response: Response, link: Link) -> Iterator[scrapy.Request]:
@@ -136,6 +139,10 @@ class PortalSpider(scrapy.Spider):
         )
 
 
+def _headers(headers) -> dict[str, list[str]]:
+    return {k.decode("latin-1"): [v.decode("latin-1") for v in vs] for k, vs in headers.items()}
+
+
 def apply_portal_settings(settings, portal: Portal) -> None:
     """Map the registry's politeness fields onto Scrapy settings for this crawler."""
     settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", portal.concurrency, priority="spider")
@@ -144,6 +151,6 @@ def apply_portal_settings(settings, portal: Portal) -> None:
     if portal.delay == 0:
         # delay = 0 means "no throttling": only concurrency bounds the crawl.
         settings.set("AUTOTHROTTLE_ENABLED", False, priority="spider")
-        settings.set("RANDOMIZE_DOWNLOAD_DELAY", False, priority="spider")
+        settings.set("DOWNLOAD_DELAY_JITTER", 0, priority="spider")
     else:
         settings.set("AUTOTHROTTLE_START_DELAY", portal.delay, priority="spider")
