@@ -1,0 +1,83 @@
+"""``replica`` command group: serve a replica portal from the command line.
+
+Mounted under the main CLI as ``civicnews replica``; also runnable as
+``python -m civicnews.replica.cli serve --port 0``.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from types import FrameType
+
+import click
+
+from civicnews.replica.content import MAX_ARTICLES, MIN_ARTICLES
+from civicnews.replica.server import FAMILIES, PortInUseError, ReplicaError, ReplicaServer
+
+
+@click.group()
+def replica() -> None:
+    """Run a local replica of a government news portal (deterministic, for crawler tests)."""
+
+
+@replica.command()
+@click.option(
+    "--family",
+    type=click.Choice(sorted(FAMILIES)),
+    default="liferay",
+    show_default=True,
+    help="CMS family to imitate.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    show_default=True,
+    help="Port to listen on; 0 picks a free one.",
+)
+@click.option(
+    "--articles",
+    type=click.IntRange(MIN_ARTICLES, MAX_ARTICLES),
+    default=50,
+    show_default=True,
+    help="Number of articles on the portal.",
+)
+@click.option("--seed", type=int, default=1, show_default=True, help="Content seed.")
+def serve(family: str, host: str, port: int, articles: int, seed: int) -> None:
+    """Serve a replica portal until Ctrl-C or SIGTERM."""
+    server = ReplicaServer(
+        family=family, articles=articles, seed=seed, host=host, port=port, log_requests=False
+    )
+    try:
+        server.start()
+    except PortInUseError as exc:
+        raise click.ClickException(
+            f"{exc}: choose another --port, or --port 0 for a free one"
+        ) from None
+    except ReplicaError as exc:
+        raise click.ClickException(str(exc)) from None
+    stopping = threading.Event()
+
+    def on_sigterm(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
+
+    # SIGTERM (from a supervisor or a test) is a normal way to stop: exit 0, no traceback.
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, on_sigterm) if in_main_thread else None
+    click.echo(f"Replica {family} portal serving {articles} articles at {server.start_url}")
+    click.get_text_stream("stdout").flush()
+    try:
+        while not stopping.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
+        server.stop()
+
+
+if __name__ == "__main__":
+    replica()

@@ -1,0 +1,680 @@
+"""Deterministic Vietnamese news content for the replica portals, shared by every CMS family.
+
+Articles are keyed 0..N-1, newest first. Everything about article ``k`` is a pure function of
+``(seed, N, k)``: its metadata comes from ``random.Random(f"{seed}:{k}")`` and its body from
+``random.Random(f"{seed}:{k}:body")``, so a corpus of 100,000 articles costs nothing until a page
+is asked for, and the same seed always yields the same text.
+
+Fixed points every corpus of 10 or more articles contains:
+
+* ``SEED_KEY`` (7): the 2018 Bắc Từ Liêm article the project was born from, text exactly as in
+  ``data/seed-article.txt`` (typos included), dated 01/12/2018 09:07, author "Minh Vịnh".
+* ``SEED_KEY + 1``: "Kết quả bình chọn “Hàng Việt Nam được người tiêu dùng yêu thích”", the first
+  item of the seed's related block.
+
+Only the newest 40% (at most ``MAX_LISTED``) are on listing pages; older articles are reachable only
+through related blocks, which always link the next three older articles.
+
+Renderers (one per CMS family) turn an :class:`Article` into markup; nothing here knows about HTML.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import random
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from importlib import resources
+
+VN_TZ = timezone(timedelta(hours=7))
+
+#: Key of the seed article: min(N - 2, 7) is 7 for every allowed size (N >= 10).
+SEED_KEY = 7
+MIN_ARTICLES = 10
+MAX_ARTICLES = 100_000
+#: Listings show the newest 40% of articles, but never more than 50 pages of 10.
+LISTED_FRACTION = 0.4
+MAX_LISTED = 500
+SEED_DATETIME = datetime(2018, 12, 1, 9, 7, tzinfo=VN_TZ)
+#: Oldest date a large corpus may reach; stays after 1975, when the zone's offset was +08:00.
+OLDEST_DATETIME = datetime(2008, 1, 1, 0, 0, tzinfo=VN_TZ)
+#: Slot per article for small corpora (26 h): consecutive articles are 3 h to 2 days apart.
+MAX_SLOT_MINUTES = 26 * 60
+
+SEED_CAPTION = "Đồng chí Nguyễn Kim Vinh - Phó Chủ tịch UBND quận phát biểu tại hội nghị"
+RELATED_TITLE = "Kết quả bình chọn “Hàng Việt Nam được người tiêu dùng yêu thích”"
+
+WARDS = (
+    "Cổ Nhuế 1", "Cổ Nhuế 2", "Đông Ngạc", "Đức Thắng", "Liên Mạc", "Minh Khai", "Phú Diễn",
+    "Phúc Diễn", "Tây Tựu", "Thượng Cát", "Thụy Phương", "Xuân Đỉnh", "Xuân Tảo",
+)  # fmt: skip
+
+# Title templates: (template, number base, number step, topic phrases, lead sentence).
+# A title is a pure function of (template, ward, topic, number), chosen through a bijection of the
+# key, so titles never collide and a slug can be parsed back into its key (see `key_for_title`).
+_TITLE_TEMPLATES: tuple[tuple[str, int, int, tuple[str, ...], str], ...] = (
+    (
+        "Phường {ward} trao {n} suất quà cho {x}", 20, 5,
+        ("hộ nghèo và cận nghèo", "gia đình chính sách", "người cao tuổi neo đơn",
+         "trẻ em có hoàn cảnh khó khăn", "người khuyết tật", "công nhân lao động khó khăn",
+         "hộ gia đình có công với cách mạng", "nạn nhân chất độc da cam"),
+        "Ngày {dm}, UBND phường {ward} phối hợp với Ủy ban MTTQ Việt Nam phường tổ chức trao"
+        " {n} suất quà cho {x} trên địa bàn.",
+    ),
+    (
+        "Phường {ward} tổ chức hội nghị {x} với {n} đại biểu tham dự", 40, 2,
+        ("tổng kết công tác dân số", "sơ kết 6 tháng công tác an ninh trật tự",
+         "triển khai nhiệm vụ phát triển kinh tế - xã hội", "lấy ý kiến nhân dân về quy hoạch",
+         "đối thoại với doanh nghiệp trên địa bàn", "tuyên truyền phổ biến giáo dục pháp luật",
+         "tổng kết phong trào thi đua yêu nước", "triển khai công tác phòng cháy chữa cháy"),
+        "Ngày {dm}, phường {ward} tổ chức hội nghị {x}, với sự tham dự của {n} đại biểu đại diện"
+        " các tổ dân phố, ban, ngành, đoàn thể.",
+    ),
+    (
+        "{n} hộ gia đình phường {ward} được công nhận “{x}”", 100, 7,
+        ("Gia đình văn hóa", "Gia đình thể thao", "Gia đình học tập",
+         "Gia đình sản xuất kinh doanh giỏi", "Gia đình xanh - sạch - đẹp",
+         "Gia đình không có người mắc tệ nạn xã hội", "Gia đình tiêu biểu", "Gia đình hiếu học"),
+        "Năm {year}, toàn phường {ward} có {n} hộ gia đình được công nhận danh hiệu “{x}”.",
+    ),
+    (
+        "Phường {ward} ra quân {x}, huy động {n} lượt người tham gia", 150, 10,
+        ("tổng vệ sinh môi trường", "giải tỏa lấn chiếm vỉa hè", "phòng chống dịch sốt xuất huyết",
+         "trồng cây xanh trên các tuyến phố", "thu gom rác thải tồn đọng",
+         "nạo vét kênh mương thoát nước", "xóa bỏ quảng cáo rao vặt sai quy định",
+         "làm sạch các khu vui chơi công cộng"),
+        "Sáng {dm}, phường {ward} tổ chức ra quân {x} với sự tham gia của {n} lượt cán bộ, đoàn"
+        " viên, hội viên và nhân dân.",
+    ),
+    (
+        "UBND phường {ward} kiểm tra {n} cơ sở {x}", 12, 1,
+        ("kinh doanh thực phẩm", "kinh doanh karaoke và dịch vụ lưu trú",
+         "sản xuất nhỏ lẻ trong khu dân cư", "kinh doanh khí dầu mỏ hóa lỏng",
+         "giáo dục mầm non ngoài công lập", "kinh doanh dịch vụ ăn uống",
+         "hành nghề y dược tư nhân", "kinh doanh vật liệu xây dựng"),
+        "Từ ngày {dm}, đoàn kiểm tra liên ngành của UBND phường {ward} đã tiến hành kiểm tra {n}"
+        " cơ sở {x} trên địa bàn.",
+    ),
+    (
+        "Hội Liên hiệp Phụ nữ phường {ward} {x} cho {n} hội viên", 30, 3,
+        ("tổ chức tập huấn kỹ năng nuôi dạy con", "giải ngân vốn vay ưu đãi",
+         "khám sàng lọc ung thư miễn phí", "trao vốn hỗ trợ phát triển kinh tế",
+         "tập huấn phòng chống bạo lực gia đình", "tư vấn chăm sóc sức khỏe sinh sản",
+         "tổ chức hội thi nấu ăn ngon", "phát động phong trào tiết kiệm"),
+        "Ngày {dm}, Hội Liên hiệp Phụ nữ phường {ward} {x} cho {n} hội viên tại các chi hội.",
+    ),
+    (
+        "Lãnh đạo quận tiếp công dân tại phường {ward}, giải đáp {n} ý kiến về {x}", 5, 1,
+        ("bồi thường giải phóng mặt bằng", "cấp giấy chứng nhận quyền sử dụng đất",
+         "trật tự xây dựng", "ô nhiễm môi trường", "chế độ chính sách người có công",
+         "quản lý chợ dân sinh", "hạ tầng giao thông ngõ xóm", "an toàn vệ sinh thực phẩm"),
+        "Ngày {dm}, lãnh đạo UBND quận Bắc Từ Liêm tiếp công dân định kỳ tại phường {ward}, trực"
+        " tiếp giải đáp {n} ý kiến của người dân liên quan đến {x}.",
+    ),
+    (
+        "Phường {ward} hoàn thành {x} cho {n} hộ dân", 20, 4,
+        ("cấp nước sạch", "cải tạo hệ thống chiếu sáng ngõ", "hỗ trợ sửa chữa nhà ở",
+         "cấp đổi giấy chứng nhận quyền sử dụng đất", "lắp đặt đồng hồ nước",
+         "chi trả tiền bồi thường giải phóng mặt bằng", "cấp thẻ bảo hiểm y tế",
+         "hỗ trợ chuyển đổi nghề nghiệp"),
+        "Tính đến ngày {dm}, phường {ward} đã hoàn thành {x} cho {n} hộ dân theo kế hoạch đề ra.",
+    ),
+    (
+        "Đoàn Thanh niên phường {ward} tổ chức {x} thu hút {n} đoàn viên", 50, 5,
+        ("ngày hội hiến máu tình nguyện", "giải bóng đá thanh niên", "chiến dịch Mùa hè xanh",
+         "ngày Chủ nhật xanh", "diễn đàn thanh niên với pháp luật", "hội trại truyền thống",
+         "chương trình Tiếp sức mùa thi", "lớp học kỹ năng sống"),
+        "Ngày {dm}, Đoàn Thanh niên phường {ward} tổ chức {x}, thu hút {n} đoàn viên, thanh niên"
+        " tham gia.",
+    ),
+    (
+        "Công an phường {ward} {x}, xử lý {n} trường hợp vi phạm", 8, 1,
+        ("tổng kiểm tra hành chính", "ra quân bảo đảm trật tự an toàn giao thông",
+         "kiểm tra công tác phòng cháy chữa cháy", "tuần tra kiểm soát ban đêm",
+         "rà soát cư trú tại các nhà trọ", "xử lý tình trạng đỗ xe sai quy định",
+         "kiểm tra hoạt động kinh doanh có điều kiện",
+         "triển khai cao điểm tấn công trấn áp tội phạm"),
+        "Từ ngày {dm}, Công an phường {ward} đã {x}, qua đó phát hiện, xử lý {n} trường hợp vi"
+        " phạm.",
+    ),
+    (
+        "Phường {ward} tiếp nhận {n} hồ sơ {x} qua bộ phận một cửa", 60, 6,
+        ("đăng ký hộ tịch", "chứng thực bản sao", "cấp phép xây dựng",
+         "đăng ký kinh doanh hộ cá thể", "xác nhận tình trạng hôn nhân",
+         "đề nghị trợ cấp xã hội", "đăng ký thường trú",
+         "cấp giấy chứng nhận quyền sử dụng đất lần đầu"),
+        "Trong tháng {month}/{year}, bộ phận tiếp nhận và trả kết quả của UBND phường {ward} đã"
+        " tiếp nhận {n} hồ sơ {x}.",
+    ),
+    (
+        "Hội Cựu chiến binh phường {ward} {x} với {n} hội viên", 25, 2,
+        ("tổng kết nhiệm kỳ", "tổ chức gặp mặt truyền thống",
+         "tham gia giám sát đầu tư cộng đồng", "ra mắt mô hình tự quản an ninh trật tự",
+         "tổ chức hội thao truyền thống", "sinh hoạt chuyên đề về biển đảo",
+         "tham gia hiến kế xây dựng đô thị văn minh", "tổ chức tọa đàm kỷ niệm ngày thành lập"),
+        "Ngày {dm}, Hội Cựu chiến binh phường {ward} {x} với sự tham gia của {n} hội viên.",
+    ),
+)  # fmt: skip
+
+_T = len(_TITLE_TEMPLATES)
+_W = len(WARDS)
+_X = 8  # topics per template
+_R = 100  # numbers per (template, ward, topic)
+#: Size of the title space; must exceed MAX_ARTICLES so the key -> title map is injective.
+_TITLE_SPACE = _T * _W * _X * _R
+_TITLE_MULT = 48271  # coprime with _TITLE_SPACE (2^7 * 3 * 5^2 * 13)
+_TITLE_MULT_INV = pow(_TITLE_MULT, -1, _TITLE_SPACE)
+
+_KEY8_LEAD = (
+    "Ngày {dm}, Phòng Kinh tế quận Bắc Từ Liêm công bố kết quả bình chọn “Hàng Việt Nam được"
+    " người tiêu dùng yêu thích” năm {year} trên địa bàn quận."
+)
+
+# General body sentences; slots are filled per sentence by `_fill`.
+_SENTENCES = (
+    "Thời gian qua, phường {ward} đã chủ động phối hợp với các đơn vị liên quan triển khai đồng bộ"
+    " nhiều giải pháp.",
+    "Toàn phường hiện có {n1} tổ dân phố với trên {big} hộ dân, trong đó nhiều khu dân cư mới hình"
+    " thành sau khi thành lập quận.",
+    "Kết quả, {pct}% hộ gia đình trên địa bàn đã ký cam kết thực hiện nếp sống văn minh đô thị.",
+    "Công tác tuyên truyền được đẩy mạnh qua hệ thống loa truyền thanh, pa nô, áp phích và các buổi"
+    " sinh hoạt tổ dân phố.",
+    "Phát biểu tại buổi lễ, đồng chí {name} - {role} ghi nhận những kết quả mà {org} đã đạt được"
+    " trong năm {year}.",
+    "Đồng chí {name} đề nghị các tổ dân phố tiếp tục phát huy vai trò tự quản, kịp thời phát hiện"
+    " và báo cáo các vụ việc phát sinh.",
+    "Trong {months} tháng đầu năm {year}, {org} đã tiếp nhận và giải quyết {big} lượt hồ sơ, không"
+    " có hồ sơ quá hạn.",
+    "Bên cạnh những kết quả đạt được, công tác này vẫn còn một số tồn tại, hạn chế như nguồn lực"
+    " còn mỏng, sự phối hợp giữa các ngành chưa thường xuyên.",
+    "Dịp này, {n1} tập thể và {n2} cá nhân có thành tích xuất sắc đã được UBND quận tặng Giấy"
+    " khen.",
+    "Được biết, tổng kinh phí thực hiện đợt này là hơn {money} triệu đồng, do các nhà hảo tâm và"
+    " doanh nghiệp trên địa bàn đóng góp.",
+    "Các đại biểu đã tập trung thảo luận, đóng góp ý kiến vào dự thảo báo cáo và phương hướng"
+    " nhiệm vụ trong thời gian tới.",
+    "UBND phường {ward} yêu cầu các chủ hộ kinh doanh cam kết chấp hành nghiêm các quy định của"
+    " pháp luật.",
+    "Qua kiểm tra, đoàn đã nhắc nhở {n1} trường hợp và lập biên bản xử phạt vi phạm hành chính {n2}"
+    " trường hợp với tổng số tiền hơn {money} triệu đồng.",
+    "Hiện nay, phường {ward} đang tiếp tục rà soát, cập nhật danh sách các đối tượng để bảo đảm hỗ"
+    " trợ đúng người, đúng chế độ.",
+    "Theo đánh giá của {org}, ý thức của người dân trong việc giữ gìn vệ sinh chung đã có chuyển"
+    " biến rõ rệt.",
+    "Phong trào đã nhận được sự hưởng ứng tích cực của đông đảo cán bộ, đảng viên và nhân dân các"
+    " tổ dân phố phường {ward}.",
+    "Năm {year}, phường phấn đấu {pct}% tổ dân phố đạt danh hiệu Tổ dân phố văn hóa.",
+    "Tại buổi làm việc, lãnh đạo phường {ward2} cũng chia sẻ kinh nghiệm triển khai mô hình tại địa"
+    " phương.",
+    "Buổi lễ diễn ra trong không khí trang trọng, ấm cúng với sự tham dự của đại diện lãnh đạo"
+    " Quận ủy, HĐND, UBND quận Bắc Từ Liêm.",
+    "Các ý kiến, kiến nghị của người dân đã được lãnh đạo UBND quận và các phòng, ban chuyên môn"
+    " trả lời trực tiếp tại buổi tiếp.",
+    "Đối với những nội dung vượt thẩm quyền, UBND phường {ward} đã tổng hợp, báo cáo UBND quận xem"
+    " xét, giải quyết theo quy định.",
+    "Ngay sau lễ phát động, lực lượng tham gia đã dọn dẹp, thu gom khoảng {n1} tấn rác thải tại các"
+    " tuyến ngõ, khu đất trống.",
+    "Đến nay, {org} đã vận động được {big} hộ gia đình tham gia mô hình, tăng {n2} hộ so với cùng"
+    " kỳ năm trước.",
+    "Chương trình nhằm nâng cao nhận thức của người dân, góp phần xây dựng quận Bắc Từ Liêm ngày"
+    " càng văn minh, hiện đại.",
+    "Thời gian tới, phường {ward} sẽ tăng cường kiểm tra, giám sát, kiên quyết xử lý các trường hợp"
+    " tái phạm.",
+    "Đồng chí {name} - {role} yêu cầu các đơn vị bám sát kế hoạch, hoàn thành dứt điểm các chỉ tiêu"
+    " trước ngày {deadline}.",
+    "Theo báo cáo, tỷ lệ người dân tham gia bảo hiểm y tế trên địa bàn phường {ward} đạt {pct}%,"
+    " vượt chỉ tiêu quận giao.",
+    "Trong năm, {org} đã phối hợp tổ chức {n1} buổi tuyên truyền với trên {big} lượt người tham"
+    " dự.",
+    "Nhiều hộ dân cho biết, các thủ tục được hướng dẫn rõ ràng, thời gian giải quyết nhanh hơn"
+    " trước.",
+    "Đây là hoạt động thiết thực hướng tới kỷ niệm ngày thành lập quận Bắc Từ Liêm (01/4/2014).",
+    "Dự kiến, công trình sẽ hoàn thành trong quý {quarter} năm {nextyear}, phục vụ nhu cầu của"
+    " khoảng {big} người dân.",
+    "Lực lượng chức năng phường {ward} đã phối hợp với Đội Quản lý trật tự xây dựng đô thị quận duy"
+    " trì kiểm tra thường xuyên.",
+    "Kết thúc đợt cao điểm, tình hình an ninh chính trị, trật tự an toàn xã hội trên địa bàn phường"
+    " {ward} cơ bản ổn định.",
+    "Hội nghị cũng đã thông qua kế hoạch triển khai nhiệm vụ năm {nextyear} với {n1} chỉ tiêu chủ"
+    " yếu.",
+    "{org} đã lồng ghép nội dung tuyên truyền vào các buổi sinh hoạt chi hội, câu lạc bộ tại khu"
+    " dân cư.",
+    "Những kết quả trên góp phần quan trọng vào việc hoàn thành các chỉ tiêu phát triển kinh tế -"
+    " xã hội của phường {ward} năm {year}.",
+)
+
+_NAMES = (
+    "Nguyễn Văn Hùng", "Trần Thị Thu Hà", "Lê Minh Tuấn", "Phạm Quang Hưng", "Đỗ Thị Lan",
+    "Hoàng Văn Sơn", "Vũ Thị Hạnh", "Bùi Đức Thắng", "Ngô Thanh Bình", "Đặng Thị Mai",
+)  # fmt: skip
+_ROLES = (
+    "Chủ tịch UBND phường", "Bí thư Đảng ủy phường", "Phó Chủ tịch UBND quận",
+    "Chủ tịch Ủy ban MTTQ Việt Nam phường", "Trưởng Công an phường", "Phó Bí thư Quận ủy",
+)  # fmt: skip
+_ORGS = (
+    "Ủy ban MTTQ Việt Nam phường", "Hội Liên hiệp Phụ nữ phường", "Hội Cựu chiến binh phường",
+    "Đoàn Thanh niên phường", "Hội Nông dân phường", "Công an phường", "Trạm Y tế phường",
+    "Phòng Văn hóa và Thông tin quận", "Phòng Tài nguyên và Môi trường quận",
+    "Phòng Lao động - Thương binh và Xã hội quận",
+)  # fmt: skip
+_CAPTIONS = (
+    "Đồng chí {name} - {role} phát biểu tại buổi lễ",
+    "Quang cảnh hội nghị",
+    "Lãnh đạo phường {ward} trao quà cho các hộ gia đình",
+    "Các đại biểu tham dự chương trình",
+    "Lực lượng ra quân tại tuyến đường trên địa bàn phường {ward}",
+    "Đoàn kiểm tra làm việc tại cơ sở",
+)
+_TABLE_ROWS = (
+    "Tuyên truyền tại khu dân cư", "Kiểm tra cơ sở kinh doanh", "Vận động ủng hộ quỹ",
+    "Tập huấn nghiệp vụ", "Hỗ trợ hộ khó khăn", "Vệ sinh môi trường", "Giải quyết hồ sơ",
+    "Hòa giải ở cơ sở",
+)  # fmt: skip
+_AUTHORS = (
+    "Minh Vịnh", "Thu Hà", "Hồng Nhung", "Văn Nam", "Thanh Tâm", "Phương Linh", "Quang Huy",
+    "Ngọc Anh", "Đức Minh", "Hải Yến", "Mai Lan", "Tuấn Anh", "Lan Hương", "Khánh Linh",
+)  # fmt: skip
+_SOURCES = (
+    "Báo Hà Nội mới", "Trung tâm VH-TT&TT quận", "Công an quận Bắc Từ Liêm",
+    "Đài PT-TH Hà Nội",
+)  # fmt: skip
+
+
+# --- body blocks: family-agnostic; a renderer decides the markup -------------------------------
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A body paragraph; the renderer joins `sentences` with a space (or a no-break space)."""
+
+    sentences: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A photo with its caption paragraph underneath (the caption is body text)."""
+
+    name: str
+    uuid: str
+    file_time_ms: int
+    caption: str
+
+
+@dataclass(frozen=True)
+class Table:
+    """A Word-pasted results table: a header row, then data rows (all cells are text)."""
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class AuthorLine:
+    """The last right-aligned bold line; `source` ("Báo Hà Nội mới") is printed as (Nguồn: …)."""
+
+    author: str
+    source: str | None
+
+
+Block = Paragraph | Figure | Table | AuthorLine
+
+
+@dataclass(frozen=True)
+class ArticleMeta:
+    """What listings, related blocks and the ground truth need; cheap to compute."""
+
+    key: int
+    title: str
+    published: datetime
+    #: False for the ~1 in 9 listed articles whose page prints no date (listing shows the day).
+    date_on_page: bool
+    #: The date line is pasted as the first body paragraph instead of the metadata area.
+    date_in_body: bool
+    author: str | None
+    source: str | None
+    lead: str
+    snippets: tuple[str, ...]
+    related: tuple[int, ...]
+    listed: bool
+    views: int
+    #: Indexes into the sentence pool already used by the snippets (the body avoids repeating them).
+    sentence_ids: tuple[int, ...]
+    #: A numeric CMS id (journal article id, item id), unique and descending with the key.
+    article_id: int
+
+
+@dataclass(frozen=True)
+class Article:
+    meta: ArticleMeta
+    blocks: tuple[Block, ...] = field(default=())
+
+
+# --- text helpers -------------------------------------------------------------------------------
+
+
+def slugify(text: str) -> str:
+    """ASCII slug: strip diacritics (đ -> d, which has no decomposition), lower case, hyphens."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def split_sentences(paragraph: str) -> list[str]:
+    """Split on '. ' followed by a capital letter; good enough for the generated text."""
+    return re.split(r"(?<=[.;:])\s+(?=[A-ZÀ-ỸĐ])", paragraph)
+
+
+@functools.cache
+def _seed_article() -> tuple[str, str, tuple[str, ...], str, str]:
+    """Parse data/seed-article.txt: title, date line, body paragraphs, author, related title."""
+    text = resources.files("civicnews.replica").joinpath("data/seed-article.txt").read_text("utf-8")
+    lines = [line.strip() for line in text.splitlines()]
+    lines = [line for line in lines if line]
+    title, date_line = lines[0], lines[1]
+    heading = lines.index("Các tin tức khác")
+    author = lines[heading - 1]
+    paragraphs = tuple(lines[2 : heading - 1])
+    related = lines[heading + 1]
+    # Fail loudly if the data file drifts from what the replica promises.
+    assert SEED_CAPTION in paragraphs and related == RELATED_TITLE, "seed-article.txt changed"
+    return title, date_line, paragraphs, author, related
+
+
+def seed_title() -> str:
+    return _seed_article()[0]
+
+
+def _decode_title_index(idx: int) -> tuple[int, int, int, int]:
+    t, idx = idx % _T, idx // _T
+    w, idx = idx % _W, idx // _W
+    x, n = idx % _X, idx // _X
+    return t, w, x, n
+
+
+def _title_from_parts(t: int, w: int, x: int, n: int) -> str:
+    template, base, step, topics, _lead = _TITLE_TEMPLATES[t]
+    return template.format(ward=WARDS[w], x=topics[x], n=base + step * n)
+
+
+@functools.cache
+def _slug_patterns() -> tuple[tuple[int, re.Pattern[str], dict[str, int]], ...]:
+    """One regex per title template over slugs, to parse a slug back into its title parts."""
+    ward_slugs = {slugify(ward): i for i, ward in enumerate(WARDS)}
+    patterns = []
+    for t, (template, _base, _step, topics, _lead) in enumerate(_TITLE_TEMPLATES):
+        skeleton = slugify(template.format(ward="qqwardqq", x="qqtopicqq", n="qqnqq"))
+        topic_slugs = {slugify(topic): i for i, topic in enumerate(topics)}
+        regex = re.escape(skeleton)
+        regex = regex.replace("qqwardqq", "(?P<ward>" + "|".join(ward_slugs) + ")")
+        regex = regex.replace("qqtopicqq", "(?P<topic>" + "|".join(topic_slugs) + ")")
+        regex = regex.replace("qqnqq", r"(?P<n>\d+)")
+        patterns.append((t, re.compile(regex), topic_slugs))
+    return tuple(patterns)
+
+
+# --- the corpus ---------------------------------------------------------------------------------
+
+
+class Corpus:
+    """All articles of one replica portal, computed on demand.
+
+    `meta(key)` and `article(key)` are memoised in bounded LRU caches, so memory stays flat even
+    when a crawler walks 100,000 articles.
+    """
+
+    def __init__(self, articles: int = 50, seed: int = 1) -> None:
+        if not MIN_ARTICLES <= articles <= MAX_ARTICLES:
+            raise ValueError(f"articles must be {MIN_ARTICLES}..{MAX_ARTICLES}, got {articles}")
+        self.count = articles
+        self.seed = seed
+        self.seed_key = min(articles - 2, SEED_KEY)
+        self.listed_count = max(1, min(math.ceil(articles * LISTED_FRACTION), MAX_LISTED))
+        # Spread large corpora over 2008..2018 instead of going back centuries.
+        span = int((SEED_DATETIME - OLDEST_DATETIME).total_seconds() // 60)
+        self.slot_minutes = max(10, min(MAX_SLOT_MINUTES, span // (articles - self.seed_key)))
+        self._title_offset = (seed * 2654435761) % _TITLE_SPACE
+        self.meta = functools.lru_cache(maxsize=8192)(self._meta)
+        self.article = functools.lru_cache(maxsize=512)(self._article)
+
+    # -- titles ---------------------------------------------------------------------------------
+
+    def _title_parts(self, key: int) -> tuple[int, int, int, int]:
+        return _decode_title_index((key * _TITLE_MULT + self._title_offset) % _TITLE_SPACE)
+
+    def title(self, key: int) -> str:
+        if key == self.seed_key:
+            return seed_title()
+        if key == self.seed_key + 1:
+            return RELATED_TITLE
+        return _title_from_parts(*self._title_parts(key))
+
+    def _ward(self, key: int) -> str | None:
+        if key in (self.seed_key, self.seed_key + 1):
+            return None
+        return WARDS[self._title_parts(key)[1]]
+
+    def key_for_slug(self, slug: str) -> int | None:
+        """The key whose title slugifies to `slug`, or None; O(templates), no lookup table."""
+        for key in (self.seed_key, self.seed_key + 1):
+            if slug == slugify(self.title(key)):
+                return key
+        for t, pattern, topic_slugs in _slug_patterns():
+            match = pattern.fullmatch(slug)
+            if not match:
+                continue
+            _template, base, step, _topics, _lead = _TITLE_TEMPLATES[t]
+            shown = int(match["n"])
+            if (shown - base) % step or not 0 <= (shown - base) // step < _R:
+                continue
+            w = [slugify(ward) for ward in WARDS].index(match["ward"])
+            x = topic_slugs[match["topic"]]
+            idx = t + _T * (w + _W * (x + _X * ((shown - base) // step)))
+            key = ((idx - self._title_offset) * _TITLE_MULT_INV) % _TITLE_SPACE
+            # The parse may be ambiguous in theory; the round trip makes it exact.
+            if key < self.count and slugify(self.title(key)) == slug:
+                return key
+        return None
+
+    # -- dates ----------------------------------------------------------------------------------
+
+    def _published(self, key: int, rng: random.Random) -> datetime:
+        """Article `key`'s time: inside its own slot, so dates strictly descend with the key."""
+        if key == self.seed_key:
+            return SEED_DATETIME
+        slot = self.slot_minutes
+        gap = max(1, slot // 8)  # minimum distance to the next older article
+        end = SEED_DATETIME + timedelta(minutes=(self.seed_key - key) * slot)
+        start = end - timedelta(minutes=slot - gap)
+        # Make sure small corpora show noon (12:xx PM) and midnight (12:xx AM) times.
+        wanted_hour = {3: 12, 5: 0}.get(key % 10)
+        if wanted_hour is not None:
+            minute = rng.randrange(60)
+            for back in range(3):
+                day = (end - timedelta(days=back)).date()
+                candidate = datetime(
+                    day.year, day.month, day.day, wanted_hour, minute, tzinfo=VN_TZ
+                )
+                if start <= candidate <= end:
+                    return candidate
+        return end - timedelta(minutes=rng.randrange(slot - gap + 1))
+
+    # -- metadata -------------------------------------------------------------------------------
+
+    def _meta(self, key: int) -> ArticleMeta:
+        if not 0 <= key < self.count:
+            raise KeyError(key)
+        rng = random.Random(f"{self.seed}:{key}")
+        published = self._published(key, rng)
+        listed = key < self.listed_count
+        is_seed = key == self.seed_key
+        date_on_page = is_seed or not (listed and key % 9 == 4)
+        event_day = published - timedelta(days=rng.randrange(1, 3))  # reported a day or two later
+        slots = _Slots(rng, event_day, self._ward(key))
+        if is_seed:
+            _t, _d, paragraphs, author, _r = _seed_article()
+            lead = split_sentences(paragraphs[0])[0]
+            snippets = (
+                lead,
+                "Kết quả 163/181 tổ dân phố không phát sinh tội phamh; 177/181 tổ dân phố không"
+                " phát sinh người nghiện.",
+                paragraphs[2],
+            )
+            source = None
+            views = 396
+            picks = []
+        else:
+            if key == self.seed_key + 1:
+                lead = _KEY8_LEAD.format(**slots.values(rng))
+            else:
+                t, w, x, n = self._title_parts(key)
+                _tmpl, base, step, topics, lead_tmpl = _TITLE_TEMPLATES[t]
+                values = slots.values(rng) | {
+                    "ward": WARDS[w],
+                    "x": topics[x],
+                    "n": base + step * n,
+                }
+                lead = lead_tmpl.format(**values)
+            picks = rng.sample(range(len(_SENTENCES)), 2)
+            snippets = (lead, *(_SENTENCES[i].format(**slots.values(rng)) for i in picks))
+            author = rng.choice(_AUTHORS) if rng.random() < 0.85 else None
+            source = rng.choice(_SOURCES) if author and rng.random() < 0.25 else None
+            views = rng.randrange(40, 3000)
+        # Related: the next three older articles (so everything is reachable), then 2-3 others.
+        nxt = [k for k in range(key + 1, key + 4) if k < self.count]
+        pool = [k for k in range(max(0, key - 40), min(self.count, key + 41)) if k != key]
+        pool = [k for k in pool if k not in nxt]
+        extra = rng.sample(pool, min(len(pool), rng.choice((2, 3))))
+        return ArticleMeta(
+            key=key,
+            title=self.title(key),
+            published=published,
+            date_on_page=date_on_page,
+            date_in_body=date_on_page and not is_seed and key % 6 == 3,
+            author=author,
+            source=source,
+            lead=lead,
+            snippets=snippets,
+            related=tuple(nxt + extra),
+            listed=listed,
+            views=views,
+            sentence_ids=tuple(picks),
+            article_id=3_000_000 - key * 17,
+        )
+
+    # -- bodies ---------------------------------------------------------------------------------
+
+    def _article(self, key: int) -> Article:
+        meta = self.meta(key)
+        rng = random.Random(f"{self.seed}:{key}:body")
+        if key == self.seed_key:
+            return Article(meta, self._seed_blocks(meta, rng))
+        slots = _Slots(rng, meta.published - timedelta(days=1), self._ward(key))
+        used = set(meta.snippets)
+        free = [i for i in range(len(_SENTENCES)) if i not in meta.sentence_ids]
+        rng.shuffle(free)
+        paragraphs: list[list[str]] = []
+        for p in range(rng.randint(3, 8)):
+            sentences = [meta.lead] if p == 0 else []
+            for _ in range(rng.randint(1, 3) if p else rng.randint(0, 2)):
+                sentence = _SENTENCES[free.pop()].format(**slots.values(rng))
+                if sentence not in used:
+                    sentences.append(sentence)
+                    used.add(sentence)
+            paragraphs.append(sentences or [_SENTENCES[free.pop()].format(**slots.values(rng))])
+        # The snippet sentences must appear verbatim: second paragraph and last paragraph.
+        paragraphs[1].insert(rng.randint(0, len(paragraphs[1])), meta.snippets[1])
+        paragraphs[-1].append(meta.snippets[2])
+        blocks: list[Block] = [Paragraph(tuple(p)) for p in paragraphs]
+        if rng.random() < 0.2:
+            blocks.insert(rng.randint(2, len(blocks)), self._table(rng))
+        if rng.random() < 0.35:
+            caption = rng.choice(_CAPTIONS).format(**slots.values(rng))
+            blocks.insert(rng.randint(1, 2), self._figure(meta, rng, caption))
+        if meta.author:
+            blocks.append(AuthorLine(meta.author, meta.source))
+        return Article(meta, tuple(blocks))
+
+    def _seed_blocks(self, meta: ArticleMeta, rng: random.Random) -> tuple[Block, ...]:
+        _t, _d, paragraphs, author, _r = _seed_article()
+        blocks: list[Block] = []
+        for paragraph in paragraphs:
+            if paragraph == SEED_CAPTION:
+                blocks.append(self._figure(meta, rng, paragraph))
+            else:
+                # Kept whole: the seed text must come out exactly as published.
+                blocks.append(Paragraph((paragraph,)))
+        blocks.append(AuthorLine(author, None))
+        return tuple(blocks)
+
+    @staticmethod
+    def _figure(meta: ArticleMeta, rng: random.Random, caption: str) -> Figure:
+        name = f"{meta.published:%Y%m%d}_{rng.randrange(1000, 9999)}.jpg"
+        uuid = "-".join(f"{rng.getrandbits(bits):0{bits // 4}x}" for bits in (32, 16, 16, 16, 48))
+        # The file time is the upload, shortly before publication: not the article date.
+        uploaded = meta.published - timedelta(minutes=rng.randrange(5, 600))
+        return Figure(name, uuid, int(uploaded.timestamp()) * 1000 + rng.randrange(1000), caption)
+
+    @staticmethod
+    def _table(rng: random.Random) -> Table:
+        rows = []
+        for i, label in enumerate(rng.sample(_TABLE_ROWS, rng.randint(3, 5)), start=1):
+            plan = rng.randrange(10, 300)
+            done = rng.randrange(plan // 2, plan + 20)
+            rows.append((str(i), label, str(plan), str(done), f"{100 * done / plan:.1f}"))
+        return Table(("TT", "Nội dung", "Kế hoạch", "Thực hiện", "Tỷ lệ (%)"), tuple(rows))
+
+    # -- ground truth ---------------------------------------------------------------------------
+
+    def truth(self, key: int) -> dict:
+        """Family-agnostic ground truth for one article (no url, no printed date)."""
+        meta = self.meta(key)
+        return {
+            "key": key,
+            "title": meta.title,
+            "published_at": (
+                meta.published.isoformat()
+                if meta.date_on_page
+                else meta.published.date().isoformat()
+            ),
+            "date_source": "page" if meta.date_on_page else "listing",
+            "author": meta.author,
+            "source": meta.source,
+            "body_snippets": list(meta.snippets),
+            "listed": meta.listed,
+            "related": list(meta.related),
+        }
+
+
+class _Slots:
+    """Random fillers for sentence templates, anchored on the event date."""
+
+    def __init__(self, rng: random.Random, event_day: datetime, ward: str | None = None) -> None:
+        # The body talks about the ward its title names, when the title names one.
+        self.ward = ward if ward is not None else rng.choice(WARDS)
+        self.day: date = event_day.date()
+
+    def values(self, rng: random.Random) -> dict[str, object]:
+        day = self.day
+        deadline = day + timedelta(days=rng.randrange(10, 60))
+        return {
+            "ward": self.ward,
+            "ward2": rng.choice([w for w in WARDS if w != self.ward]),
+            "org": rng.choice(_ORGS),
+            "name": rng.choice(_NAMES),
+            "role": rng.choice(_ROLES),
+            "n1": rng.randrange(3, 40),
+            "n2": rng.randrange(2, 60),
+            "big": rng.randrange(120, 9000),
+            "pct": rng.randrange(62, 99),
+            "money": rng.randrange(15, 900),
+            "months": rng.choice((3, 6, 9, 10, 11)),
+            "quarter": rng.choice(("I", "II", "III", "IV")),
+            "year": day.year,
+            "nextyear": day.year + 1,
+            "month": day.month,
+            "dm": f"{day.day}/{day.month}",
+            "deadline": f"{deadline.day}/{deadline.month}/{deadline.year}",
+        }

@@ -1,0 +1,374 @@
+"""A real HTTP server on 127.0.0.1 that imitates a Vietnamese local-government news portal.
+
+The server is family-agnostic: it owns the socket, threads, request log and ground truth, and hands
+every request to the renderer of one CMS family (``FAMILIES``; renderers live beside this module).
+Content comes from :class:`civicnews.replica.content.Corpus`, derived per article from the seed,
+so the same seed always serves byte-identical pages (all links are root-relative, so the port does
+not leak into page bytes).
+
+Map of the fake site (family "liferay", see ``liferay.py`` for the markup):
+
+=========================================================  =======================================
+URL                                                        Returns
+=========================================================  =======================================
+``/robots.txt``                                            200 text/plain, allows everything
+``/`` (also ``/trang-chu``)                                200 home page: the 5 newest articles
+``/tin-tuc-su-kien`` (``start_url``)                       200 listing page 1 (10 per page)
+``/tin-tuc-su-kien?p_p_id=101_INSTANCE_aB3xK9LmQw2Z``      200 listing page N; beyond the last page
+``&p_p_lifecycle=0&_101_INSTANCE_aB3xK9LmQw2Z_cur=N``      an empty listing ("Không có kết quả")
+``&_101_INSTANCE_aB3xK9LmQw2Z_delta=10``
+``/tin-tuc-su-kien/-/asset_publisher/aB3xK9LmQw2Z/``       200 the article, for any query string
+``content/<urlTitle>[?redirect=…|?inheritRedirect=…]``
+``/documents/<groupId>/<folderId>/<name>/<uuid>?t=…``      200 a 1x1 GIF (photos in bodies)
+``/gioi-thieu``, ``/van-ban``, ``/thu-tuc-hanh-chinh``,    200 menu stub pages, no article links
+``/hoi-dap``, ``/lien-he``
+anything else (or an unknown urlTitle)                     404 HTML page
+=========================================================  =======================================
+
+GET and HEAD are answered alike (HEAD without a body); POST is routed to the renderer too.
+Every response has a correct Content-Length, so HTTP/1.1 keep-alive works.
+"""
+
+from __future__ import annotations
+
+import errno
+import importlib
+import logging
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any, ClassVar
+
+from civicnews.replica.content import ArticleMeta, Corpus
+
+log = logging.getLogger(__name__)
+
+#: family -> "module:RendererClass"; imported lazily so renderer modules may import this one.
+FAMILIES: dict[str, str] = {
+    "liferay": "civicnews.replica.liferay:LiferayRenderer",
+}
+
+#: Request headers kept in the request log (lower-case names).
+LOGGED_HEADERS = (
+    "host", "user-agent", "accept", "accept-language", "accept-encoding", "referer", "cookie",
+    "if-modified-since", "if-none-match", "connection", "content-type",
+)  # fmt: skip
+
+HTML = "text/html; charset=utf-8"
+
+
+class ReplicaError(Exception):
+    """The replica cannot do what was asked (bad family, not started, cannot listen)."""
+
+
+class PortInUseError(ReplicaError, OSError):
+    """The requested port is taken by another process."""
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+
+def html_response(markup: str, status: int = 200) -> Response:
+    return Response(status, {"Content-Type": HTML}, markup.encode("utf-8"))
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One request as the server saw it; `time` is time.monotonic() when it arrived."""
+
+    time: float
+    method: str
+    path: str  # path with query string, as sent
+    headers: dict[str, str]  # LOGGED_HEADERS present in the request, lower-case names
+    status: int
+
+
+class Renderer:
+    """Base class of a CMS family: URL scheme, markup, and how dates are printed.
+
+    Subclasses set `family` and `start_path` and implement `article_path`, `printed_date` and
+    `handle`. Renderers must be thread-safe: the server calls `handle` from many threads.
+    """
+
+    family: ClassVar[str] = ""
+    start_path: ClassVar[str] = "/"
+
+    def __init__(self, corpus: Corpus) -> None:
+        self.corpus = corpus
+
+    def article_path(self, key: int) -> str:
+        """The canonical path of article `key` (no query string)."""
+        raise NotImplementedError
+
+    def printed_date(self, meta: ArticleMeta) -> str:
+        """The date text exactly as the article page prints it."""
+        raise NotImplementedError
+
+    def handle(
+        self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes
+    ) -> Response:
+        """Answer one request; HEAD is answered like GET (the server drops the body)."""
+        raise NotImplementedError
+
+    def truth(self, key: int, base_url: str) -> dict[str, Any]:
+        """Ground truth for article `key`, as a crawler of this family must extract it."""
+        row = self.corpus.truth(key)
+        meta = self.corpus.meta(key)
+        return {
+            "key": key,
+            "url": base_url + self.article_path(key),
+            "title": row["title"],
+            "published_at": row["published_at"],
+            "published_raw": self.printed_date(meta) if meta.date_on_page else None,
+            "date_source": row["date_source"],
+            "author": row["author"],
+            "source": row["source"],
+            "body_snippets": row["body_snippets"],
+            "listed": row["listed"],
+            "related": row["related"],
+        }
+
+
+def renderer_class(family: str) -> type[Renderer]:
+    if family not in FAMILIES:
+        known = ", ".join(sorted(FAMILIES))
+        raise ReplicaError(f"unknown portal family {family!r}: choose one of {known}")
+    module_name, _, class_name = FAMILIES[family].partition(":")
+    return getattr(importlib.import_module(module_name), class_name)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as real portals behind Apache/Tomcat do
+    server_version = "Apache-Coyote/1.1"
+    sys_version = ""
+    timeout = 60  # drop idle keep-alive connections eventually
+    server: _HTTPServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # the request log replaces per-request stderr noise
+
+    def do_GET(self) -> None:
+        self._serve("GET")
+
+    def do_HEAD(self) -> None:
+        self._serve("HEAD")
+
+    def do_POST(self) -> None:
+        self._serve("POST")
+
+    def _serve(self, method: str) -> None:
+        arrived = time.monotonic()
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            self.send_error(400, "Bad Content-Length")
+            return
+        body = self.rfile.read(length) if length > 0 else b""
+        path, _, query = self.path.partition("?")
+        replica = self.server.replica
+        try:
+            response = replica.renderer.handle(method, path, query, self.headers, body)
+        except Exception:  # a renderer bug must not kill the connection silently
+            log.exception("replica renderer failed on %s %s", method, self.path)
+            response = html_response("<h1>500 Internal Server Error</h1>", 500)
+        replica._record(
+            RequestRecord(
+                time=arrived,
+                method=method,
+                path=self.path,
+                headers={
+                    name: value
+                    for name in LOGGED_HEADERS
+                    if (value := self.headers.get(name)) is not None
+                },
+                status=response.status,
+            )
+        )
+        self.send_response(response.status)
+        headers = {"Content-Type": HTML, **response.headers}
+        for name, value in headers.items():
+            if name.lower() != "content-length":
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if method != "HEAD":
+            self.wfile.write(response.body)
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    # The default backlog of 5 drops connections under a concurrent crawl (~21 pages/s cap).
+    request_queue_size = 1024
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], replica: ReplicaServer) -> None:
+        self.replica = replica
+        self._connections: set[Any] = set()
+        self._connections_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """Cut open keep-alive connections, so a stopped replica really stops answering."""
+        with self._connections_lock:
+            connections = list(self._connections)
+        for sock in connections:
+            try:
+                sock.shutdown(2)  # SHUT_RDWR
+            except OSError:
+                pass
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client that hangs up mid-response is normal during crawls and tests
+
+
+class ReplicaServer:
+    """A replica portal on a real socket, serving in a daemon thread.
+
+    >>> with ReplicaServer("liferay", articles=50, seed=1) as server:
+    ...     truth = server.ground_truth()   # one dict per article
+    ...     start = server.start_url        # give this to the crawler
+    """
+
+    def __init__(
+        self,
+        family: str = "liferay",
+        articles: int = 50,
+        seed: int = 1,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        log_requests: bool = True,
+    ) -> None:
+        self.family = family
+        # A long-running CLI replica has no reader for the log: let it skip the growing list.
+        self.log_requests = log_requests
+        self.host = host
+        self.requested_port = port
+        self.corpus = Corpus(articles, seed)
+        self.renderer = renderer_class(family)(self.corpus)
+        self._httpd: _HTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._log: list[RequestRecord] = []
+        self._log_lock = threading.Lock()
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def start(self) -> ReplicaServer:
+        if self._httpd is not None:
+            return self
+        try:
+            httpd = _HTTPServer((self.host, self.requested_port), self)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise PortInUseError(
+                    f"port {self.requested_port} on {self.host} is already in use"
+                ) from None
+            raise ReplicaError(
+                f"cannot listen on {self.host}:{self.requested_port}: {exc.strerror or exc}"
+            ) from None
+        self._httpd = httpd
+        self._thread = threading.Thread(
+            target=httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},  # keeps stop() fast
+            name=f"replica-{self.family}-{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        httpd, thread = self._httpd, self._thread
+        if httpd is None:
+            return
+        httpd.shutdown()
+        httpd.close_connections()
+        httpd.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+        self._httpd = self._thread = None
+
+    def __enter__(self) -> ReplicaServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- addresses ------------------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        if self._httpd is None:
+            raise ReplicaError("the replica is not started: call start() first")
+        return self._httpd.server_address[1]
+
+    @property
+    def url(self) -> str:
+        """Base URL without a trailing slash, e.g. http://127.0.0.1:41234."""
+        host = "127.0.0.1" if self.host in ("", "0.0.0.0") else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def start_url(self) -> str:
+        """The listing URL to give a crawler."""
+        return self.url + self.renderer.start_path
+
+    @property
+    def articles(self) -> int:
+        return self.corpus.count
+
+    # -- request log ----------------------------------------------------------------------------
+
+    def _record(self, record: RequestRecord) -> None:
+        if not self.log_requests:
+            return
+        with self._log_lock:
+            self._log.append(record)
+
+    @property
+    def requests(self) -> list[RequestRecord]:
+        """A copy of the request log, in arrival order."""
+        with self._log_lock:
+            return sorted(self._log, key=lambda record: record.time)
+
+    def clear_requests(self) -> None:
+        with self._log_lock:
+            self._log.clear()
+
+    # -- ground truth ---------------------------------------------------------------------------
+
+    def truth(self, key: int) -> dict[str, Any]:
+        """Ground truth of one article (see `ground_truth`)."""
+        return self.renderer.truth(key, self.url)
+
+    def ground_truth(self, keys: Iterable[int] | None = None) -> list[dict[str, Any]]:
+        """One dict per article (all of them, or `keys`), newest first.
+
+        Keys: key, url (canonical, absolute, no query), title, published_at (ISO 8601 +07:00, or
+        YYYY-MM-DD when only the listing gives the day), published_raw (date text as printed on
+        the page, or None), date_source ("page" or "listing"), author (or None), source (the
+        "(Nguồn: …)" name or None), body_snippets (exact body sentences), listed, related (keys).
+        """
+        base = self.url
+        selected = range(self.corpus.count) if keys is None else keys
+        return [self.renderer.truth(key, base) for key in selected]
