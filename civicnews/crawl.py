@@ -32,6 +32,7 @@ class PortalResult:
     dropped: int = 0
     date_unparsed: int = 0
     errors: int = 0
+    elapsed_seconds: float = 0.0
     archive_error: str | None = None
     stats: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -46,6 +47,7 @@ class PortalResult:
             dropped=int(stats.get("civicnews/dropped", 0)),
             date_unparsed=int(stats.get("civicnews/date_unparsed", 0)),
             errors=int(stats.get("log_count/ERROR", 0)),
+            elapsed_seconds=float(stats.get("elapsed_time_seconds", 0.0)),
             archive_error=stats.get("civicnews/archive_error"),
             stats=stats,
         )
