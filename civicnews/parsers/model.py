@@ -39,9 +39,27 @@ class Article:
 
 
 @dataclass
+class ApiPager:
+    """Further listing pages served only by a form-posting API (the new Hanoi platform).
+
+    The spider posts ``formdata`` plus ``page_field`` = ``first_page``, ``first_page + 1``...
+    to ``url`` and stops on an answer without entries or whose entries were all seen already:
+    such APIs print no page count.  ``formdata`` values are strings or lists of strings
+    (a list is sent as a repeated field, e.g. ``DataIds[]``).
+    """
+
+    url: str
+    formdata: dict[str, str | list[str]] = field(default_factory=dict)
+    page_field: str = "PageIndex"
+    first_page: int = 1
+    method: str = "POST"
+
+
+@dataclass
 class Listing:
     entries: list[Link] = field(default_factory=list)
     next_pages: list[str] = field(default_factory=list)
+    api_pagers: list[ApiPager] = field(default_factory=list)
 
 
 @dataclass
