@@ -8,6 +8,8 @@ turned into :class:`ArchiveError` with one line that says what to do.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
@@ -61,6 +63,26 @@ def migrate(conn: sqlite3.Connection, path: str | Path = "archive") -> None:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+
+
+@contextmanager
+def write_transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """One write transaction, taken with BEGIN IMMEDIATE.
+
+    A deferred BEGIN (``db.atomic()``) that reads before it writes can fail
+    half-way with SQLITE_BUSY when another connection wrote in between (the
+    WAL snapshot is stale and cannot be upgraded); IMMEDIATE takes the write
+    lock first, so the busy timeout applies and the batch never starts twice.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        # COMMIT itself can fail (disk full): roll back whatever is still open.
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
 
 
 def connect(

@@ -1,52 +1,56 @@
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import sqlite3
 from typing import Any
 
-from itemadapter import ItemAdapter
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
 from civicnews.archive import ArchiveError, connect
 from civicnews.archive.db import explain
+from civicnews.archive.writer import DEFAULT_COMPRESS_LEVEL, ArchiveWriter, content_hash
+
+__all__ = ["StorePipeline", "content_hash"]
 
 logger = logging.getLogger(__name__)
 
-_COLUMNS = (
-    "url", "portal", "title", "published_at", "published_raw", "date_source", "author",
-    "body_text", "sapo", "category", "tags", "images", "attachments", "source", "extractor",
-    "fetched_url",
-)  # fmt: skip
-_JSON = ("tags", "images", "attachments")
-
-
-def content_hash(row: dict[str, Any]) -> str:
-    """Hash of what makes an article's content: title, date and body."""
-    text = "\x1f".join(str(row.get(k) or "") for k in ("title", "published_at", "body_text"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
 
 class StorePipeline:
-    """Stores each article once in the SQLite archive, in batched transactions.
+    """Stores each article once in the SQLite archive, every revision kept, in batches.
+
+    What each item becomes (new article, revision, revisit, gone) is
+    :class:`civicnews.archive.writer.ArchiveWriter`'s job; this component
+    buffers items and turns archive failures into a stopped crawl.
 
     Settings: ``CIVICNEWS_DB`` (archive path; empty raises NotConfigured),
-    ``CIVICNEWS_BATCH_SIZE`` (items per transaction, default 500).
-    Stats: ``civicnews/articles_new``, ``civicnews/articles_known``,
-    ``civicnews/archive_error`` (the message, when writing failed: the spider
-    is then closed with reason ``archive_error`` and nothing half-written
-    stays, since each batch is one transaction).
+    ``CIVICNEWS_BATCH_SIZE`` (items per transaction, default 500),
+    ``CIVICNEWS_COMPRESS_LEVEL`` (zlib level of raw bodies, default 6).
+    Stats: ``civicnews/articles_new``, ``civicnews/articles_known`` (already
+    archived, changed or not), ``civicnews/articles_changed`` (a new revision),
+    ``civicnews/articles_gone`` (404/410 on a known article),
+    ``civicnews/articles_gone_unknown`` (404/410 on a URL never archived),
+    ``civicnews/articles_not_modified`` (304), ``civicnews/archive_error``
+    (the message, when writing failed: the spider is then closed with reason
+    ``archive_error`` and nothing half-written stays, since each batch is one
+    transaction).
     """
 
-    def __init__(self, db_path: str, batch_size: int, crawler=None):
+    def __init__(
+        self,
+        db_path: str,
+        batch_size: int,
+        crawler=None,
+        compress_level: int = DEFAULT_COMPRESS_LEVEL,
+    ):
         self.db_path = db_path
         self.batch_size = max(1, batch_size)
         self.crawler = crawler
         self.stats = crawler.stats if crawler else None
+        self.compress_level = compress_level
         self.db = None
-        self.buffer: dict[str, dict[str, Any]] = {}
+        self.writer: ArchiveWriter | None = None
+        self.buffer: list[Any] = []
         self.failed = False
 
     @classmethod
@@ -54,10 +58,16 @@ class StorePipeline:
         path = crawler.settings.get("CIVICNEWS_DB")
         if not path:
             raise NotConfigured("CIVICNEWS_DB is not set")
-        return cls(path, crawler.settings.getint("CIVICNEWS_BATCH_SIZE", 500), crawler)
+        return cls(
+            path,
+            crawler.settings.getint("CIVICNEWS_BATCH_SIZE", 500),
+            crawler,
+            crawler.settings.getint("CIVICNEWS_COMPRESS_LEVEL", DEFAULT_COMPRESS_LEVEL),
+        )
 
     def open_spider(self) -> None:
         self.db = connect(self.db_path)
+        self.writer = ArchiveWriter(self.db, compress_level=self.compress_level)
 
     def close_spider(self) -> None:
         if self.db is None:
@@ -69,8 +79,9 @@ class StorePipeline:
     def process_item(self, item: Any) -> Any:
         if self.failed:
             return item
-        row = _row(ItemAdapter(item))
-        self.buffer[row["url"]] = row  # a later copy of the same URL in one batch wins
+        # Items are kept whole and in order: two fetches of one article in one
+        # batch are two captures (and two revisions if the content changed).
+        self.buffer.append(item)
         if len(self.buffer) >= self.batch_size:
             self.flush()
         return item
@@ -78,34 +89,17 @@ class StorePipeline:
     def flush(self) -> None:
         if not self.buffer or self.db is None or self.failed:
             return
-        rows, self.buffer = self.buffer, {}
+        items, self.buffer = self.buffer, []
         try:
-            new, known = self._write(list(rows.values()))
+            result = self.writer.write(items)
         except (sqlite3.Error, ArchiveError) as exc:
             self._fail(explain(exc, self.db_path) if isinstance(exc, sqlite3.Error) else str(exc))
             return
         if self.stats:
-            self.stats.inc_value("civicnews/articles_new", new)
-            self.stats.inc_value("civicnews/articles_known", known)
-
-    def _write(self, rows: list[dict[str, Any]]) -> tuple[int, int]:
-        db = self.db
-        urls = [r["url"] for r in rows]
-        existing: set[str] = set()
-        for i in range(0, len(urls), 500):
-            chunk = urls[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            existing.update(
-                u for (u,) in db.execute(f"SELECT url FROM articles WHERE url IN ({marks})", chunk)
-            )
-        new_rows = [r for r in rows if r["url"] not in existing]
-        seen = [(r["last_seen_at"], r["url"]) for r in rows if r["url"] in existing]
-        with db.atomic():
-            if new_rows:
-                db["articles"].insert_all(new_rows, batch_size=len(new_rows))
-            if seen:
-                db.conn.executemany("UPDATE articles SET last_seen_at = ? WHERE url = ?", seen)
-        return len(new_rows), len(seen)
+            for name in ("new", "known", "changed", "gone", "gone_unknown", "not_modified"):
+                value = getattr(result, name)
+                if value or name in ("new", "known"):
+                    self.stats.inc_value(f"civicnews/articles_{name}", value)
 
     def _fail(self, message: str) -> None:
         self.failed = True
@@ -116,12 +110,3 @@ class StorePipeline:
         if self.crawler is not None and self.crawler.crawling:
             deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_error"))
 
-
-def _row(adapter: ItemAdapter) -> dict[str, Any]:
-    row = {k: adapter.get(k) for k in _COLUMNS}
-    for key in _JSON:
-        row[key] = json.dumps(row[key] or [], ensure_ascii=False)
-    row["content_hash"] = content_hash(row)
-    seen = adapter.get("fetched_at")
-    row["first_seen_at"] = row["last_seen_at"] = seen
-    return row

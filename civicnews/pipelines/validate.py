@@ -23,6 +23,10 @@ class ValidatePipeline:
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
+        if adapter.get("status") in (304, 404, 410) and adapter.get("url"):
+            # A refetch without page content (not modified, gone): nothing to
+            # validate, and the store must record it.
+            return item
         reason = None
         if not adapter.get("url"):
             reason = "no_url"

@@ -178,6 +178,8 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception:  # a renderer bug must not kill the connection silently
             log.exception("replica renderer failed on %s %s", method, self.path)
             response = html_response("<h1>500 Internal Server Error</h1>", 500)
+        if replica.overrides:
+            response = replica._override(path, response)
         replica._record(
             RequestRecord(
                 time=arrived,
@@ -266,6 +268,10 @@ class ReplicaServer:
         self._thread: threading.Thread | None = None
         self._log: list[RequestRecord] = []
         self._log_lock = threading.Lock()
+        #: Test hook: article key -> change to its page, e.g. ``{"status": 404}`` (the page is
+        #: gone) or ``{"replace": [("old text", "new text")]}`` (an editor changed it). Mutate it
+        #: between two crawls; ground truth does not follow it.
+        self.overrides: dict[int, dict[str, Any]] = {}
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -336,6 +342,19 @@ class ReplicaServer:
     @property
     def articles(self) -> int:
         return self.corpus.count
+
+    def _override(self, path: str, response: Response) -> Response:
+        """Apply `overrides` to the response for `path`, if it is an overridden article."""
+        for key, change in list(self.overrides.items()):
+            if path != self.renderer.article_path(key):
+                continue
+            if "status" in change:
+                return html_response("<h1>Không tìm thấy trang</h1>", change["status"])
+            page = response.body
+            for old, new in change.get("replace", ()):
+                page = page.replace(old.encode("utf-8"), new.encode("utf-8"))
+            return Response(response.status, response.headers, page)
+        return response
 
     # -- request log ----------------------------------------------------------------------------
 

@@ -28,6 +28,9 @@ from civicnews.urls import canonical_url, same_site
 
 logger = logging.getLogger(__name__)
 
+# An article that answers these is gone: yielded as a small item for the store.
+GONE_STATUSES = (404, 410)
+
 
 class PortalSpider(scrapy.Spider):
     name = "portal"
@@ -63,6 +66,20 @@ class PortalSpider(scrapy.Spider):
             yield scrapy.Request(url, callback=self.parse, meta={"civicnews_kind": "listing"})
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        if response.status in GONE_STATUSES:
+            # Only article requests let 404/410 through (handle_httpstatus_list):
+            # the store marks a known article as gone and keeps its archive.
+            yield ArticleItem(
+                portal=self.portal.key,
+                url=canonical_url(response.url, self.portal.family),
+                fetched_url=response.url,
+                fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                status=response.status,
+                response_headers=_headers(response.headers),
+                response_body=response.body,
+                request_headers=_headers(response.request.headers) if response.request else {},
+            )
+            return
         if not isinstance(response, TextResponse):
             self.crawler.stats.inc_value("civicnews/pages_not_html")
             return
@@ -135,7 +152,11 @@ class PortalSpider(scrapy.Spider):
         yield response.follow(
             url,
             callback=self.parse,
-            meta={"civicnews_kind": "article", "listing_date_raw": link.date_raw},
+            meta={
+                "civicnews_kind": "article",
+                "listing_date_raw": link.date_raw,
+                "handle_httpstatus_list": list(GONE_STATUSES),
+            },
         )
 
 
