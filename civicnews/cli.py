@@ -183,6 +183,8 @@ def portals(portals_file, as_json) -> None:
 # feature adds its line here and keeps its commands in its own file.
 COMMAND_MODULES = [
     "civicnews.replica.cli:replica",
+    "civicnews.commands.archive:search",
+    "civicnews.commands.archive:stats",
 ]
 
 

@@ -1,5 +1,7 @@
-"""The SQLite archive: opening, schema upgrades, and one-line errors."""
+"""The SQLite archive: opening, schema upgrades, writing, search and one-line errors."""
 
+from civicnews.archive.api import Archive
 from civicnews.archive.db import ArchiveError, connect, schema_version
+from civicnews.archive.search import SearchError, SearchHit
 
-__all__ = ["ArchiveError", "connect", "schema_version"]
+__all__ = ["Archive", "ArchiveError", "SearchError", "SearchHit", "connect", "schema_version"]

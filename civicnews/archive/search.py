@@ -1,0 +1,163 @@
+"""Full-text search over the archive, with or without diacritics.
+
+Two FTS5 indexes (migration m005): ``articles_fts`` holds folded text (case,
+every Vietnamese diacritic and đ/Đ removed), ``articles_fts_exact`` keeps
+diacritics.  A query is rewritten into an FTS5 expression here, folded the
+same way as the index it targets, and always bound as a parameter.
+
+Query syntax: words (all must match), ``"a phrase"``, ``OR``, ``AND``, ``NOT``,
+parentheses, ``prefix*`` and ``title:word`` (also ``sapo:``, ``body:``).  Every
+other character is part of a word: each word is quoted before it reaches
+FTS5, so "covid-19" or "01/12/2018" are searched as phrases, never parsed
+as syntax.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from civicnews.text import fold, normalize_inline
+
+OPERATORS = {"AND", "OR", "NOT"}
+_COLUMNS = {"title": "title", "sapo": "sapo", "body": "body_text", "body_text": "body_text"}
+_TOKEN = re.compile(r'"(?P<phrase>[^"]*)(?P<close>"?)|(?P<paren>[()])|(?P<word>[^\s()"]+)')
+INDEXES = {False: "articles_fts", True: "articles_fts_exact"}
+#: bm25 weights of title, sapo, body_text: a word in the title counts most.
+WEIGHTS = (10.0, 4.0, 1.0)
+
+
+class SearchError(ValueError):
+    """The search query cannot be run; the message says how to fix it."""
+
+
+@dataclass
+class SearchHit:
+    url: str
+    portal: str
+    title: str | None
+    published_at: str | None
+    snippet: str
+    score: float
+    duplicate_of: str | None = None
+    gone_at: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def fts_query(query: str, *, exact: bool = False) -> str:
+    """The FTS5 expression for a user's ``query`` (see the module docstring)."""
+
+    def norm(text: str) -> str:
+        text = normalize_inline(text) or ""
+        return text if exact else fold(text)
+
+    parts: list[str] = []
+    words: list[str] = []  # the query's plain words, while it has nothing else
+    plain = True
+    terms = 0
+    for match in _TOKEN.finditer(query):
+        if match["phrase"] is not None:
+            if not match["close"]:
+                raise SearchError('unbalanced double quote in the query: close the "phrase"')
+            plain = False
+            text = norm(match["phrase"])
+            if text:
+                parts.append(_quote(text))
+                terms += 1
+            continue
+        if match["paren"]:
+            plain = False
+            parts.append(match["paren"])
+            continue
+        word = match["word"]
+        if word in OPERATORS:
+            plain = False
+            parts.append(word)
+            continue
+        column = None
+        head, sep, rest = word.partition(":")
+        if sep and rest and head.lower() in _COLUMNS:
+            column, word = _COLUMNS[head.lower()], rest
+        prefix = len(word) > 1 and word.endswith("*")
+        text = norm(word.rstrip("*") if prefix else word)
+        if not re.search(r"\w", text):
+            continue  # punctuation alone has no token to search for
+        term = _quote(text) + ("*" if prefix else "")
+        parts.append(f"{column} : {term}" if column else term)
+        plain = plain and not column and not prefix
+        words.append(text)
+        terms += 1
+    if not terms:
+        raise SearchError("empty search query: give at least one word to search for")
+    if plain and len(words) > 1:
+        # Same matches as the words alone, but bm25 also scores the phrase, so
+        # "dong da" ranks "Đống Đa" above a text that has "đã" and "động" apart.
+        return f"{_quote(' '.join(words))} OR ({' '.join(parts)})"
+    return " ".join(parts)
+
+
+def day_bounds(since: date | None, until: date | None) -> tuple[str | None, str | None]:
+    """``published_at`` bounds: since that day's start, until the end of that day."""
+    if since and until and since > until:
+        raise SearchError(f"--since {since} is after --until {until}: swap them")
+    low = since.isoformat() if since else None
+    # published_at is "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SS+07:00" (local time):
+    # text comparison with the next day's date includes all of ``until``.
+    high = (until + timedelta(days=1)).isoformat() if until else None
+    return low, high
+
+
+def search(
+    conn: sqlite3.Connection,
+    query: str,
+    *,
+    exact: bool = False,
+    portals: list[str] | tuple[str, ...] = (),
+    since: date | None = None,
+    until: date | None = None,
+    limit: int = 20,
+    marks: tuple[str, str] = ("[", "]"),
+) -> list[SearchHit]:
+    """Ranked articles matching ``query`` (best first)."""
+    expression = fts_query(query, exact=exact)
+    fts = INDEXES[bool(exact)]
+    low, high = day_bounds(since, until)
+    where = [f"{fts} MATCH :q"]
+    params: dict[str, Any] = {"q": expression, "open": marks[0], "close": marks[1]}
+    if portals:
+        where.append("a.portal IN (SELECT value FROM json_each(:portals))")
+        params["portals"] = json.dumps(list(portals), ensure_ascii=False)
+    if low:
+        where.append("a.published_at >= :low")
+        params["low"] = low
+    if high:
+        where.append("a.published_at < :high")
+        params["high"] = high
+    params["limit"] = int(limit)
+    weights = ", ".join(str(w) for w in WEIGHTS)
+    sql = (
+        f"SELECT a.url, a.portal, a.title, a.published_at, "
+        f"snippet({fts}, -1, :open, :close, '…', 24), bm25({fts}, {weights}) AS score, "
+        f"a.duplicate_of, a.gone_at "
+        f"FROM {fts} JOIN articles a ON a.rowid = {fts}.rowid "
+        f"WHERE {' AND '.join(where)} ORDER BY score LIMIT :limit"
+    )
+    try:
+        rows = conn.execute(sql, params).fetchall()
+    except sqlite3.OperationalError as exc:
+        if "fts5" in str(exc) or "syntax error" in str(exc):
+            raise SearchError(
+                f"invalid search query {query!r} ({exc}): check AND/OR/NOT, quotes and parentheses"
+            ) from None
+        raise
+    return [SearchHit(*row) for row in rows]

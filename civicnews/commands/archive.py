@@ -1,0 +1,149 @@
+"""``civicnews search`` and ``civicnews stats``: thin wrappers over ``civicnews.archive.Archive``.
+
+Library errors become one line and a non-zero exit here: an archive problem
+exits 1, a bad query or option exits 2.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+
+import click
+
+from civicnews.archive import Archive, ArchiveError, SearchError
+
+EXIT_USAGE = 2
+
+
+class UsageProblem(click.ClickException):
+    """Bad input from the user (query, dates): one line, exit code 2."""
+
+    exit_code = EXIT_USAGE
+
+
+def _day_option(value: str | None, name: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageProblem(f"{name} {value!r} is not a date: write it as YYYY-MM-DD") from None
+
+
+def _db_option(f):
+    return click.option(
+        "--db",
+        "db",
+        default="archive.db",
+        show_default=True,
+        type=click.Path(dir_okay=False),
+        help="Path of the SQLite archive.",
+    )(f)
+
+
+def _open(db: str) -> Archive:
+    try:
+        return Archive.open_for_reading(db)
+    except ArchiveError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.command()
+@click.argument("query")
+@click.option("--exact", is_flag=True, help="Match diacritics as typed (thể is not thế).")
+@click.option(
+    "--portal",
+    "portals",
+    multiple=True,
+    metavar="KEY",
+    help="Only this portal (repeat for several).",
+)
+@click.option("--since", metavar="YYYY-MM-DD", help="Published on or after this day.")
+@click.option("--until", metavar="YYYY-MM-DD", help="Published on or before this day.")
+@click.option(
+    "--limit", default=20, show_default=True, type=click.IntRange(1, 10_000), help="Most results."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@_db_option
+def search(query, exact, portals, since, until, limit, as_json, db) -> None:
+    """Full-text search of the archive, best matches first.
+
+    By default case and every Vietnamese diacritic are ignored: "dong da",
+    "Dong Da" and "Đống Đa" find the same articles.  QUERY takes words (all
+    must match), "a phrase", OR, AND, NOT, parentheses, prefix* and
+    title:word (also sapo:, body:).
+    """
+    since, until = _day_option(since, "--since"), _day_option(until, "--until")
+    archive = _open(db)
+    try:
+        hits = archive.search(
+            query, exact=exact, portal=portals, since=since, until=until, limit=limit
+        )
+    except SearchError as exc:
+        raise UsageProblem(str(exc)) from None
+    except ArchiveError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        archive.close()
+    if as_json:
+        click.echo(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
+        return
+    if not hits:
+        click.echo(f"no article matches {query!r}", err=True)
+        return
+    bold = sys.stdout.isatty()
+    for n, hit in enumerate(hits, 1):
+        snippet = hit.snippet.replace("\n", " ")
+        if bold:
+            snippet = snippet.replace("[", "\x1b[1m").replace("]", "\x1b[0m")
+        day = (hit.published_at or "date unknown")[:10]
+        flags = " (gone)" if hit.gone_at else ""
+        click.echo(f"{n:>3}. {hit.title}{flags}")
+        click.echo(f"     {day}  {hit.portal}  {hit.url}")
+        click.echo(f"     {snippet}")
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@_db_option
+def stats(as_json, db) -> None:
+    """Articles per portal, date range, revisions and the last crawl run."""
+    archive = _open(db)
+    try:
+        figures = archive.stats()
+    except ArchiveError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        archive.close()
+    if as_json:
+        click.echo(json.dumps(figures, ensure_ascii=False, indent=2, default=str))
+        return
+    click.echo(
+        f"{'portal':<20} {'articles':>8} {'changed':>7} {'gone':>5} {'revisions':>9}  "
+        "first published -> last published"
+    )
+    for p in figures["portals"]:
+        click.echo(
+            f"{p['portal']:<20} {p['articles']:>8} {p['changed']:>7} {p['gone']:>5} "
+            f"{p['revisions']:>9}  {_day(p['first_published'])} -> {_day(p['last_published'])}"
+        )
+    t = figures["totals"]
+    click.echo(
+        f"{'total':<20} {t['articles']:>8} {'':>7} {t['gone']:>5} {t['revisions']:>9}  "
+        f"{_day(t['first_published'])} -> {_day(t['last_published'])}"
+    )
+    click.echo(
+        f"captures: {t['captures']}, raw bodies: {t['raw_bodies']} "
+        f"({t['raw_bytes'] / 1e6:.1f} MB uncompressed), cross-posted copies: {t['duplicates']}"
+    )
+    run = figures["last_run"]
+    if run is None:
+        click.echo("last run: none recorded")
+    else:
+        click.echo("last run: " + ", ".join(f"{k}={v}" for k, v in run.items() if v is not None))
+
+
+def _day(value: str | None) -> str:
+    return value[:10] if value else "?"
