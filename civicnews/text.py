@@ -36,16 +36,29 @@ def normalize_block(text: str | None) -> str | None:
     return _BLANK_LINES.sub("\n", "\n".join(line for line in lines if line)).strip()
 
 
-# đ/Đ have no Unicode decomposition, so stripping combining marks alone leaves
-# them: "dong da" would not find "Đống Đa".
-_FOLD_EXTRA = str.maketrans({"đ": "d", "Đ": "D", "ð": "d", "Ð": "D"})
+def _fold_table() -> dict[int, str | None]:
+    # One str.translate instead of NFD + a per-character combining check:
+    # folding runs on every heading candidate and every FTS row.
+    table: dict[int, str | None] = dict.fromkeys(range(0x300, 0x370), None)
+    for start, end in ((0xC0, 0x250), (0x1E00, 0x1F00)):
+        for cp in range(start, end):
+            base = "".join(
+                c for c in unicodedata.normalize("NFD", chr(cp)) if not unicodedata.combining(c)
+            )
+            if base != chr(cp):
+                table[cp] = base
+    # đ/Đ have no Unicode decomposition, so stripping combining marks alone
+    # leaves them: "dong da" would not find "Đống Đa".
+    table.update({ord("đ"): "d", ord("Đ"): "D", ord("ð"): "d", ord("Ð"): "D"})
+    return table
+
+
+_FOLD = _fold_table()
 
 
 def fold(text: str) -> str:
     """Lower-case and remove every Vietnamese diacritic, including đ -> d."""
-    decomposed = unicodedata.normalize("NFD", text.translate(_FOLD_EXTRA))
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return unicodedata.normalize("NFC", stripped).casefold()
+    return text.translate(_FOLD).casefold()
 
 
 def fold_key(text: str) -> str:

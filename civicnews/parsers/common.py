@@ -162,34 +162,50 @@ def _own_text(el: etree._Element) -> str:
     return normalize_inline(" ".join(el.itertext())) or ""
 
 
-def _is_heading(el: etree._Element) -> bool:
-    if not isinstance(el.tag, str) or el.tag in ("a", "html", "body", "ul", "ol", "li"):
+def _is_heading_text(text: str | None) -> bool:
+    if not text:
         return False
-    text = _own_text(el)
-    if not text or len(text) > 50:
-        return False
-    key = fold_key(text)
-    return key in RELATED_HEADINGS
+    text = text.strip()
+    # Cheap length filter first: folding every text node of a page is what
+    # made heading detection the slowest part of parsing.
+    return 5 <= len(text) <= 50 and fold_key(text) in RELATED_HEADINGS
+
+
+_HEADING_TEXT_NODES = etree.XPath(
+    "//text()[string-length(normalize-space(.)) >= 3 and string-length(normalize-space(.)) <= 50]"
+    "[not(ancestor::a) and not(ancestor::script) and not(ancestor::style)]"
+)
 
 
 def related_headings(root: etree._Element) -> list[etree._Element]:
     """The innermost elements whose whole text is a related-news heading."""
-    found = [el for el in root.iter() if _is_heading(el)]
+    found: list[etree._Element] = []
+    seen: set = set()
+    # Candidate text nodes are picked in C by XPath; folding every element's
+    # text in Python made this the slowest step of parsing a page.
+    for text in _HEADING_TEXT_NODES(root.getroottree()):
+        el = text.getparent()
+        if el is None or el in seen:
+            continue
+        seen.add(el)
+        if _is_heading_text(str(text)) or (
+            len(el) and _is_heading_text(_own_text(el))  # "<h3>Các tin <b>khác</b></h3>"
+        ):
+            found.append(el)
+    # The same heading text found at several depths: keep the innermost.
     inner = set(found)
     for el in found:
-        parent = el.getparent()
-        while parent is not None:
+        for parent in el.iterancestors():
             inner.discard(parent)
-            parent = parent.getparent()
     return [el for el in found if el in inner]
 
 
-def _following_anchors(el: etree._Element) -> Iterator[etree._Element]:
+def _following_anchors(el: etree._Element, headings: set) -> Iterator[etree._Element]:
     for sib in el.itersiblings():
         if not isinstance(sib.tag, str):
             continue
-        if _is_heading(sib) or any(_is_heading(d) for d in sib.iter() if d is not sib):
-            # Another heading of the same kind starts a new block: stop here.
+        if sib in headings or any(d in headings for d in sib.iter()):
+            # Another related-news heading starts a new block: stop here.
             break
         if sib.tag == "a":
             yield sib
@@ -201,11 +217,13 @@ def related_links(root: etree._Element, base_url: str) -> tuple[list[Link], list
     links: list[Link] = []
     containers: list[etree._Element] = []
     seen: set[str] = set()
-    for heading in related_headings(root):
+    headings = related_headings(root)
+    heading_set = set(headings)
+    for heading in headings:
         el = heading
         anchors: list[etree._Element] = []
         for _ in range(4):  # the heading may be wrapped: climb until links follow it
-            anchors = list(_following_anchors(el))
+            anchors = list(_following_anchors(el, heading_set))
             if anchors or el.getparent() is None:
                 break
             el = el.getparent()
@@ -406,3 +424,145 @@ def meta(sel: Selector, *names: str) -> str | None:
 
 def parse_fragment(html: str) -> etree._Element:
     return lxml_html.fromstring(html)
+
+
+# --- listing entries, pagers and metadata dates (added with the SharePoint and table-layout
+# ASP.NET families; useful to any family whose listings are plain links with dates beside them)
+
+_MORE_WORDS = ("xem them", "xem tiep", "chi tiet", "doc tiep", "doc them", "read more", "more")
+_DATE_HINT = re.compile(r"date|time|ngay|thoigian|thoi-gian|published|capnhat", re.I)
+PAGER_WORDS = {
+    "sau", "trang sau", "tiep", "trang tiep", "next", "truoc", "trang truoc", "prev",
+    "previous", "dau", "trang dau", "cuoi", "trang cuoi", "first", "last",
+}  # fmt: skip
+_PAGER_SYMBOLS = {"»", "«", ">", "<", ">>", "<<", "›", "‹", "→", "←"}
+
+
+def date_text(el: etree._Element) -> str | None:
+    """The date as printed in a metadata element: its first date-like segment.
+
+    A date area often shares its line with a view count or tools ("1/12/2018 9:7 | Lượt xem:
+    396"), so lines are cut at "|" and only the segment holding the date is kept.
+    """
+    for line in block_text(el).split("\n"):
+        for part in line.split("|"):
+            part = part.strip()
+            if part and looks_like_date_line(part):
+                return part
+    return None
+
+
+def nearby_date(a: etree._Element, base_url: str) -> str | None:
+    """The date printed in a link's own entry box ("<div><a>..</a><span>Ngày 20/02/2012</span>").
+
+    Climbs from the anchor while the box links nowhere else (so a neighbour entry's date is
+    never taken); dates in elements named like a date (class/id "time", "date", "ngay") win,
+    other short date-like lines come next. Text inside links (titles) is never read.
+    """
+    url = absolute(base_url, a.get("href"))
+    box = a.getparent()
+    for _ in range(3):
+        if box is None or not isinstance(box.tag, str) or box.tag in ("body", "html"):
+            return None
+        others = {absolute(base_url, x.get("href")) for x in box.iter("a")} - {url, None}
+        if others:
+            return None
+        hinted, plain = [], []
+        for text in box.xpath(".//text()[not(ancestor::a)]"):
+            line = normalize_inline(str(text)) or ""
+            if not line or not looks_like_date_line(line):
+                continue
+            owner = text.getparent()
+            if text.is_tail and owner is not None:
+                owner = owner.getparent()
+            names = f"{owner.get('class', '')} {owner.get('id', '')}" if owner is not None else ""
+            if _DATE_HINT.search(names):
+                hinted.append(line)
+            elif len(line) <= 40:
+                plain.append(line)
+        if hinted or plain:
+            return (hinted or plain)[0].strip("()[] ")
+        box = box.getparent()
+    return None
+
+
+def entry_links(anchors: Iterable[etree._Element], base_url: str) -> list[Link]:
+    """One Link per distinct URL, in document order, with the date printed beside it.
+
+    A listing entry links its article several times (photo, title, "Xem tiếp"); the first
+    anchor whose text is a real title names the entry.
+    """
+    by_url: dict[str, Link] = {}
+    for a in anchors:
+        link = anchor_link(a, base_url)
+        if link is None:
+            continue
+        if link.date_raw is None:
+            link.date_raw = nearby_date(a, base_url)
+        if fold_key(link.text).startswith(_MORE_WORDS):
+            link.text = ""
+        known = by_url.get(link.url)
+        if known is None:
+            by_url[link.url] = link
+            continue
+        if not known.text:
+            known.text = link.text
+        known.date_raw = known.date_raw or link.date_raw
+    return list(by_url.values())
+
+
+def pager_links(root: etree._Element, base_url: str, page_params: Iterable[str]) -> list[str]:
+    """Links of a listing's pager: "Trước"/"Sau"/"»", page numbers, or links to the same
+    path that carry a page parameter (``Page=2``, ``trang=3``). Script pagers are skipped."""
+    params = {p.lower() for p in page_params}
+    base_path = urlsplit(base_url).path.lower()
+    out: list[str] = []
+    for a in root.iter("a"):
+        url = absolute(base_url, a.get("href"))
+        if not url or url == base_url:
+            continue
+        parts = urlsplit(url)
+        keys = {p.split("=", 1)[0].lower() for p in parts.query.split("&") if p}
+        text = _own_text(a)
+        same_path = parts.path.lower() == base_path
+        if (
+            fold_key(text) in PAGER_WORDS
+            or text in _PAGER_SYMBOLS
+            or (same_path and keys & params)
+            or (same_path and text.isdigit() and len(text) <= 4)
+        ):
+            out.append(url)
+    return list(dict.fromkeys(out))
+
+
+def related_blocks(root: etree._Element, base_url: str) -> tuple[list[Link], list[etree._Element]]:
+    """Like :func:`related_links`, but the blocks returned are tight: each heading and the
+    siblings after it that hold its links, never the heading's whole parent (on table layouts
+    and SharePoint web parts that parent is the whole article, body included).
+
+    Links carry the date printed beside them, inside their entry box too (:func:`nearby_date`).
+    """
+    headings = related_headings(root)
+    heading_set = set(headings)
+    anchors: list[etree._Element] = []
+    blocks: list[etree._Element] = []
+    for heading in headings:
+        el, found = heading, []
+        for _ in range(4):  # the heading may be wrapped: climb until links follow it
+            found = []
+            for sib in el.itersiblings():
+                if not isinstance(sib.tag, str):
+                    continue
+                if sib in heading_set or any(d in heading_set for d in sib.iter()):
+                    break  # another related-news heading starts a new block
+                if sib.tag == "a" or sib.find(".//a") is not None:
+                    found.append(sib)
+            if found or el.getparent() is None:
+                break
+            el = el.getparent()
+        if not found:
+            continue
+        blocks += [el, *found]
+        for sib in found:
+            anchors += [sib] if sib.tag == "a" else list(sib.iter("a"))
+    return entry_links(anchors, base_url), blocks

@@ -29,7 +29,8 @@ def parse(url: str, html: str) -> Page:
     body = (full or sel).css(_BODY)
     if body:
         page.article = _article(sel, full[0] if full else None, body[0], url)
-    if sel.css(".asset-abstract") or _pager_links(sel, url):
+    # Article pages carry no pagination; only look for it on other pages.
+    if sel.css(".asset-abstract") or (page.article is None and _pager_links(sel, url)):
         page.listing = _listing(sel, url)
     return page
 
@@ -89,15 +90,23 @@ def _article(sel, full, body, url: str) -> Article:
 
 def _pager_links(sel, url: str) -> list[str]:
     out = []
-    for a in sel.css("a[href]"):
-        href = common.absolute(url, a.attrib.get("href"))
-        if not href:
-            continue
-        keys = [k for k, _ in parse_qsl(urlsplit(href).query)]
-        if any(k.endswith("_cur") for k in keys) and "/-/" not in urlsplit(href).path:
-            out.append(href)
-        elif common.fold_key(" ".join(a.css("::text").getall())) in _PAGER_WORDS:
-            out.append(href)
+    for a in sel.root.iter("a"):
+        href = a.get("href") or ""
+        if "_cur=" in href:
+            full = common.absolute(url, href)
+            parts = urlsplit(full) if full else None
+            if (
+                parts
+                and "/-/" not in parts.path
+                and any(k.endswith("_cur") for k, _ in parse_qsl(parts.query))
+            ):
+                out.append(full)
+                continue
+        text = a.text_content()
+        if href and len(text) <= 20 and common.fold_key(text) in _PAGER_WORDS:
+            full = common.absolute(url, href)
+            if full:
+                out.append(full)
     return list(dict.fromkeys(out))
 
 

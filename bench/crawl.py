@@ -1,0 +1,188 @@
+"""Crawl throughput: the full civicnews pipeline against bare Scrapy spiders.
+
+Serves a Liferay replica of N articles (default 5,000) from a subprocess, then
+alternately runs, each in its own process and with the same settings:
+- bare: the civicnews spider (same parser, same pages) with no item pipelines
+  (the comparison the throughput target is about: what dates,
+  normalisation, validation and storage cost a crawl);
+- links: a minimal spider that only follows links (same canonical URLs),
+  no parsing and no pipelines (what page parsing costs on top);
+- full: ``civicnews crawl`` (parsers, dates, normalisation, validation,
+  batched SQLite store) into a fresh archive.
+Prints pages/s for each (Scrapy's own elapsed time) and the ratios.
+
+    .venv/bin/python bench/crawl.py [--articles 5000] [--rounds 2] [--concurrency 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def nopipe_child(start_url: str, concurrency: int) -> None:
+    from scrapy.crawler import CrawlerProcess
+
+    from civicnews.crawl import project_settings
+    from civicnews.spiders.portal import PortalSpider
+
+    with tempfile.TemporaryDirectory() as tmp:
+        portals = Path(tmp) / "portals.toml"
+        portals.write_text(
+            f'[portals.bench]\nfamily = "liferay"\nstart_urls = ["{start_url}"]\n'
+            f"delay = 0\nconcurrency = {concurrency}\n",
+            "utf-8",
+        )
+        settings = project_settings({"ITEM_PIPELINES": {}, "LOG_LEVEL": "WARNING"})
+        process = CrawlerProcess(settings)
+        crawler = process.create_crawler(PortalSpider)
+        process.crawl(crawler, portal="bench", portals_file=str(portals))
+        process.start()
+    stats = crawler.stats.get_stats()
+    print(
+        json.dumps(
+            {
+                "pages": stats.get("downloader/response_count", 0),
+                "elapsed": stats.get("elapsed_time_seconds", 0),
+            }
+        )
+    )
+
+
+def links_child(start_url: str, concurrency: int) -> None:
+    import scrapy
+    from scrapy.crawler import CrawlerProcess
+
+    from civicnews.crawl import project_settings
+    from civicnews.urls import canonical_url, same_site
+
+    host = [start_url.split("/")[2].split(":")[0]]
+
+    class Links(scrapy.Spider):
+        name = "links"
+        start_urls = [start_url]
+
+        def parse(self, response):
+            for href in response.css("a::attr(href)").getall():
+                url = response.urljoin(href)
+                if url.startswith("http") and same_site(url, host):
+                    yield scrapy.Request(canonical_url(url, "liferay"), callback=self.parse)
+
+    settings = project_settings(
+        {
+            "ITEM_PIPELINES": {},
+            "LOG_LEVEL": "WARNING",
+            "DOWNLOAD_DELAY": 0,
+            "AUTOTHROTTLE_ENABLED": False,
+            "CONCURRENT_REQUESTS": concurrency * 2,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
+        }
+    )
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(Links)
+    process.crawl(crawler)
+    process.start()
+    stats = crawler.stats.get_stats()
+    print(
+        json.dumps(
+            {
+                "pages": stats.get("downloader/response_count", 0),
+                "elapsed": stats.get("elapsed_time_seconds", 0),
+            }
+        )
+    )
+
+
+def run_child(mode: str, start_url: str, concurrency: int) -> dict:
+    out = subprocess.run(
+        [sys.executable, __file__, f"--{mode}-child", start_url, "--concurrency", str(concurrency)],
+        capture_output=True, text=True, check=True, cwd=ROOT,
+    )  # fmt: skip
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def run_full(start_url: str, concurrency: int, tmp: Path, i: int) -> dict:
+    portals = tmp / "portals.toml"
+    portals.write_text(
+        f'[portals.bench]\nfamily = "liferay"\nstart_urls = ["{start_url}"]\n'
+        f"delay = 0\nconcurrency = {concurrency}\n",
+        "utf-8",
+    )
+    db = tmp / f"bench-{i}.db"
+    out = subprocess.run(
+        [sys.executable, "-m", "civicnews", "crawl", "bench", "--db", str(db),
+         "--portals-file", str(portals), "--json"],
+        capture_output=True, text=True, cwd=ROOT,
+    )  # fmt: skip
+    summary = json.loads(out.stdout)
+    (portal,) = summary["portals"]
+    return {
+        "pages": portal["pages"],
+        "elapsed": portal["elapsed_seconds"],
+        "articles": portal["articles_new"],
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--articles", type=int, default=5000)
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--concurrency", type=int, default=16)
+    ap.add_argument("--links-child", metavar="URL")
+    ap.add_argument("--nopipe-child", metavar="URL")
+    args = ap.parse_args()
+    if args.links_child:
+        links_child(args.links_child, args.concurrency)
+        return
+    if args.nopipe_child:
+        nopipe_child(args.nopipe_child, args.concurrency)
+        return
+    server = subprocess.Popen(
+        [sys.executable, "-m", "civicnews", "replica", "serve", "--articles", str(args.articles)],
+        stdout=subprocess.PIPE, text=True, cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+    try:
+        start_url = server.stdout.readline().strip().rsplit(" ", 1)[-1]
+        print(f"replica: {args.articles} articles at {start_url}; {os.cpu_count()} CPUs")
+        rates: dict[str, list[float]] = {"links": [], "bare": [], "full": []}
+        with tempfile.TemporaryDirectory() as tmp:
+            for i in range(args.rounds):
+                runs = {
+                    "links": run_child("links", start_url, args.concurrency),
+                    "bare": run_child("nopipe", start_url, args.concurrency),
+                    "full": run_full(start_url, args.concurrency, Path(tmp), i),
+                }
+                line = []
+                for name, r in runs.items():
+                    rates[name].append(r["pages"] / r["elapsed"])
+                    line.append(
+                        f"{name} {r['pages']} pages in {r['elapsed']:.1f}s "
+                        f"({rates[name][-1]:.0f}/s)"
+                    )
+                print(
+                    f"round {i + 1}: "
+                    + "; ".join(line)
+                    + f"; {runs['full']['articles']} articles archived"
+                )
+        med = {name: statistics.median(v) for name, v in rates.items()}
+        print(
+            f"median pages/s: links-only {med['links']:.0f}, civicnews spider without "
+            f"pipelines {med['bare']:.0f}, full pipeline {med['full']:.0f}"
+        )
+        print(f"ratio full/bare (pipelines' cost; target >= 0.9): {med['full'] / med['bare']:.2f}")
+        print(f"ratio full/links-only (parsing + pipelines): {med['full'] / med['links']:.2f}")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
