@@ -15,6 +15,8 @@ __all__ = ["Article", "Link", "Listing", "Page", "get_parser", "parse_page"]
 
 _MODULES = {
     "liferay": "civicnews.parsers.liferay",
+    "sharepoint": "civicnews.parsers.sharepoint",
+    "aspnet-table": "civicnews.parsers.aspnet_table",
 }
 
 
