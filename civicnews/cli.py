@@ -185,6 +185,8 @@ COMMAND_MODULES = [
     "civicnews.replica.cli:replica",
     "civicnews.commands.archive:search",
     "civicnews.commands.archive:stats",
+    "civicnews.commands.export:export",
+    "civicnews.commands.export:verify",
 ]
 
 
