@@ -31,6 +31,9 @@ logger = logging.getLogger(__name__)
 
 # An article that answers these is gone: yielded as a small item for the store.
 GONE_STATUSES = (404, 410)
+# The answer to a conditional refetch (IncrementalMiddleware) when the page did not
+# change: also a small item, on which the store only moves last_seen_at.
+NOT_MODIFIED = 304
 
 
 class PortalSpider(scrapy.Spider):
@@ -70,9 +73,10 @@ class PortalSpider(scrapy.Spider):
             yield scrapy.Request(url, callback=self.parse, meta={"civicnews_kind": "listing"})
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
-        if response.status in GONE_STATUSES:
+        if response.status in GONE_STATUSES or response.status == NOT_MODIFIED:
             # Only article requests let 404/410 through (handle_httpstatus_list):
             # the store marks a known article as gone and keeps its archive.
+            # 304 only answers the conditional refetches of known articles.
             yield ArticleItem(
                 portal=self.portal.key,
                 url=canonical_url(response.url, self.portal.family),
