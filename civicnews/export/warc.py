@@ -336,7 +336,7 @@ def write_records(
     """The whole WARC into ``out``: warcinfo, then every selected article's captures."""
     date = reader.filters.as_of or reader.latest_capture_time()
     if date is None:
-        raise EmptySelection("the selected articles have no captures: nothing to put in a WARC")
+        raise EmptySelection("the archive holds no captures: nothing to put in a WARC")
     writer = RecordWriter(out, filename, sorter)
     writer.warcinfo(warc_date(date), warcinfo_fields(reader, reader.crawl_runs()))
     for article in reader.articles():
@@ -349,6 +349,8 @@ def write_records(
             on_page(page)
         if progress:
             progress(tally.articles)
+    if not tally.articles:
+        raise EmptySelection("no article matches the filters: nothing exported")
     if not tally.captures:
         raise EmptySelection("the selected articles have no captures: nothing to put in a WARC")
 
