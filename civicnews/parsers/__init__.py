@@ -15,6 +15,8 @@ __all__ = ["Article", "Link", "Listing", "Page", "get_parser", "parse_page"]
 
 _MODULES = {
     "liferay": "civicnews.parsers.liferay",
+    "hanoi-platform": "civicnews.parsers.hanoi_platform",
+    "generic": "civicnews.parsers.generic",
     "sharepoint": "civicnews.parsers.sharepoint",
     "aspnet-table": "civicnews.parsers.aspnet_table",
 }

@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 #: family -> "module:RendererClass"; imported lazily so renderer modules may import this one.
 FAMILIES: dict[str, str] = {
     "liferay": "civicnews.replica.liferay:LiferayRenderer",
+    "hanoi-platform": "civicnews.replica.hanoi_platform:HanoiPlatformRenderer",
 }
 
 #: Request headers kept in the request log (lower-case names).
