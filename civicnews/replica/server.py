@@ -49,6 +49,8 @@ log = logging.getLogger(__name__)
 #: family -> "module:RendererClass"; imported lazily so renderer modules may import this one.
 FAMILIES: dict[str, str] = {
     "liferay": "civicnews.replica.liferay:LiferayRenderer",
+    "sharepoint": "civicnews.replica.sharepoint:SharePointRenderer",
+    "aspnet-table": "civicnews.replica.aspnet_table:AspNetTableRenderer",
     "hanoi-platform": "civicnews.replica.hanoi_platform:HanoiPlatformRenderer",
 }
 
@@ -105,7 +107,8 @@ class Renderer:
         self.corpus = corpus
 
     def article_path(self, key: int) -> str:
-        """The canonical path of article `key` (no query string)."""
+        """The canonical path of article `key`: no query string, unless the family's canonical
+        article URL keeps an id (SharePoint's ``?ItemID=n``)."""
         raise NotImplementedError
 
     def printed_date(self, meta: ArticleMeta) -> str:
@@ -384,10 +387,12 @@ class ReplicaServer:
     def ground_truth(self, keys: Iterable[int] | None = None) -> list[dict[str, Any]]:
         """One dict per article (all of them, or `keys`), newest first.
 
-        Keys: key, url (canonical, absolute, no query), title, published_at (ISO 8601 +07:00, or
+        Keys: key, url (canonical, absolute; no query but an id the family keeps, such as
+        SharePoint's ?ItemID=n), title, published_at (ISO 8601 +07:00, or
         YYYY-MM-DD when only the listing gives the day), published_raw (date text as printed on
         the page, or None), date_source ("page" or "listing"), author (or None), source (the
         "(Nguồn: …)" name or None), body_snippets (exact body sentences), listed, related (keys).
+        A family's renderer may add keys its pages print (sharepoint, aspnet-table: sapo, category).
         """
         base = self.url
         selected = range(self.corpus.count) if keys is None else keys
