@@ -336,7 +336,7 @@ def test_wacz_layout_and_datapackage_hashes(archive, tmp_path):
     with zipfile.ZipFile(out) as zf:
         assert zf.namelist() == [
             "archive/data.warc.gz",
-            "indexes/index.cdxj",
+            "indexes/index.cdx",
             "pages/pages.jsonl",
             "manifest.json",
             "datapackage.json",

@@ -4,11 +4,15 @@ Layout, entries in this order, each dated 1980-01-01 00:00:00 with mode 0644 so 
 archive always gives the same bytes::
 
     archive/data.warc.gz           STORED (already gzipped per record, ranges stay readable)
-    indexes/index.cdxj             DEFLATED
+    indexes/index.cdx              DEFLATED: CDXJ lines (see below for the name)
     pages/pages.jsonl              DEFLATED: a header line, then one page per article
     manifest.json                  DEFLATED: the civicnews manifest (see ``manifest``)
     datapackage.json               DEFLATED: profile, wacz_version, resources (sha256, bytes)
     datapackage-digest.json        DEFLATED: sha256 of datapackage.json
+
+The index holds CDXJ lines but is named ``index.cdx``, as the reference implementation (py-wacz)
+names it: pywb's ``wb-manager add --unpack-wacz`` only picks up ``*.cdx``/``*.cdx.gz`` indexes
+(and skips the whole WACZ without one), while ReplayWeb.page reads either name.
 
 ``datapackage.json`` has no ``created``/``modified`` times (both optional in the spec): they
 would make two exports of the same archive differ.
@@ -79,14 +83,14 @@ def write(
                     )
 
                 write_records(reader, w, WARC_NAME, sorter, tally, progress, on_page)
-            with open(work / "index.cdxj", "wb") as f:
+            with open(work / "index.cdx", "wb") as f:
                 for text in sorter.sorted_lines():
                     f.write(text)
         finally:
             sorter.close()
         entries = [
             (f"archive/{WARC_NAME}", work / WARC_NAME, True),
-            ("indexes/index.cdxj", work / "index.cdxj", False),
+            ("indexes/index.cdx", work / "index.cdx", False),
             ("pages/pages.jsonl", work / "pages.jsonl", False),
         ]
         files = [file_entry(path, name) for name, path, _ in entries]

@@ -1,0 +1,172 @@
+"""End to end: real crawls of a replica, exports through the real CLI, replay with pywb.
+
+Two crawls of a 30-article replica with one article retitled in between (a revision) give an
+archive with responses, revisits and two revisions of one article.
+
+The pywb test needs pywb, which cannot share civicnews' virtualenv (it pins pyOpenSSL<26.2 and
+installs ``brotlipy``, whose ``brotli`` module shadows the one Scrapy uses): the fixture makes a
+virtualenv of its own at ``$CIVICNEWS_PYWB_VENV`` (default ``~/.cache/civicnews/pywb-2.10``)
+with ``pip install "pywb>=2.10,<2.11"`` the first time (about 10 s from a warm pip cache), then
+reuses it.  pywb serves only on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import io
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import zipfile
+from pathlib import Path
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from civicnews.replica import ReplicaServer
+from tests.conftest import portal_toml, rows, run_cli
+
+RETITLED = 4
+SEED = 7  # the seed article: never overridden
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("export-e2e")
+    db = tmp / "archive.db"
+    with ReplicaServer("liferay", articles=30, seed=3) as replica:
+        pf = tmp / "portals.toml"
+        pf.write_text(portal_toml("replica", replica.start_url), "utf-8")
+        truth = {a["key"]: a for a in replica.ground_truth()}
+
+        # Crawls are incremental once `--refresh-after` exists: ask for every article again.
+        refresh = "--refresh-after" in run_cli("crawl", "--help").stdout
+
+        def crawl(*extra: str) -> None:
+            args = ["crawl", "replica", "--db", str(db), "--portals-file", str(pf), "--json"]
+            out = run_cli(*args, *extra)
+            assert out.returncode == 0, out.stderr
+
+        crawl()
+        first_crawl_end = rows(db, "SELECT max(fetched_at) FROM captures")[0][0]
+        time.sleep(1.1)  # fetch times have one-second resolution: keep the crawls apart
+        old = truth[RETITLED]["title"]
+        replica.overrides[RETITLED] = {"replace": [(old, old + " (đã sửa)")]}
+        crawl(*(["--refresh-after", "0"] if refresh else []))
+        seed_page = urllib.request.urlopen(truth[SEED]["url"]).read()
+        yield {
+            "tmp": tmp,
+            "db": db,
+            "truth": truth,
+            "first_crawl_end": first_crawl_end,
+            "seed_page": seed_page,
+        }
+
+
+def test_wacz_of_two_crawls_round_trips(crawled):
+    tmp, db = crawled["tmp"], crawled["db"]
+    out = tmp / "all.wacz"
+    result = run_cli("export", "wacz", "--out", str(out), "--db", str(db), "--with-revisions")
+    assert result.returncode == 0, result.stderr
+    assert run_cli("verify", str(out)).returncode == 0
+    kinds = dict(rows(db, "SELECT kind, count(*) FROM captures GROUP BY kind"))
+    articles = rows(db, "SELECT count(*) FROM articles")[0][0]
+    assert articles == len(crawled["truth"])
+    with zipfile.ZipFile(out) as zf:
+        warc = zf.read("archive/data.warc.gz")
+        pages = zf.read("pages/pages.jsonl").splitlines()[1:]
+        manifest = json.loads(zf.read("manifest.json"))
+    types = [r.rec_type for r in ArchiveIterator(io.BytesIO(warc))]
+    # First crawl: a response per article; second: a revisit for the unchanged ones and a
+    # response for the retitled one.
+    assert types.count("response") == kinds["response"] == articles + 1
+    assert types.count("revisit") == kinds["revisit"] == articles - 1
+    assert types.count("request") == articles * 2
+    assert len(pages) == articles and manifest["counts"]["articles"] == articles
+    warc_file = tmp / "all.warc.gz"
+    warc_file.write_bytes(warc)
+    check = subprocess.run(
+        [sys.executable, "-m", "warcio.cli", "check", str(warc_file)], capture_output=True
+    )
+    assert check.returncode == 0, check.stdout
+
+
+def test_as_of_between_the_crawls_gives_the_first_title(crawled):
+    tmp, db, truth = crawled["tmp"], crawled["db"], crawled["truth"]
+    url, title = truth[RETITLED]["url"], truth[RETITLED]["title"]
+    for name, as_of, expected in (
+        ("before.jsonl", crawled["first_crawl_end"], title),
+        ("after.jsonl", None, title + " (đã sửa)"),
+    ):
+        args = ["export", "jsonl", "--out", str(tmp / name), "--db", str(db)]
+        result = run_cli(*args, *(["--as-of", as_of] if as_of else []))
+        assert result.returncode == 0, result.stderr
+        lines = [json.loads(x) for x in (tmp / name).read_text("utf-8").splitlines()]
+        assert len(lines) == len(truth)
+        (article,) = [a for a in lines if a["url"] == url]
+        assert article["title"] == expected
+
+
+# -- replay with pywb -----------------------------------------------------------------------------
+
+
+def pywb_venv() -> Path:
+    default = Path.home() / ".cache" / "civicnews" / "pywb-2.10"
+    venv = Path(os.environ.get("CIVICNEWS_PYWB_VENV", default))
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    with open(str(venv) + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # two test workers must not install at once
+        if not (venv / "bin" / "wayback").exists():
+            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+            subprocess.run(
+                [str(venv / "bin" / "pip"), "install", "-q", "pywb>=2.10,<2.11"],
+                check=True,
+                capture_output=True,
+                timeout=600,
+            )
+    return venv
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_pywb_replays_the_exported_page(crawled):
+    tmp, db = crawled["tmp"], crawled["db"]
+    wacz = tmp / "replay.wacz"
+    result = run_cli("export", "wacz", "--out", str(wacz), "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    venv = pywb_venv()
+    work = tmp / "pywb"
+    work.mkdir()
+    for args in (["init", "civic"], ["add", "--unpack-wacz", "civic", str(wacz)]):
+        subprocess.run([str(venv / "bin" / "wb-manager"), *args], cwd=work, check=True,
+                       capture_output=True)  # fmt: skip
+    port = free_port()
+    server = subprocess.Popen(
+        [str(venv / "bin" / "wayback"), "-b", "127.0.0.1", "-p", str(port)],
+        cwd=work,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        url = crawled["truth"][SEED]["url"]
+        # id_: the archived bytes as captured, without pywb's rewriting.
+        replay = f"http://127.0.0.1:{port}/civic/2030id_/{url}"
+        body = None
+        for _ in range(100):
+            try:
+                body = urllib.request.urlopen(replay, timeout=10).read()
+                break
+            except OSError:
+                time.sleep(0.2)
+        assert body == crawled["seed_page"]
+    finally:
+        server.terminate()
+        server.wait(10)
