@@ -27,17 +27,24 @@ anything else (or an unknown urlTitle)                     404 HTML page
 
 GET and HEAD are answered alike (HEAD without a body); POST is routed to the renderer too.
 Every response has a correct Content-Length, so HTTP/1.1 keep-alive works.
+Every 200 answer to GET/HEAD carries ``ETag`` and ``Last-Modified``; a conditional request
+that matches (``If-None-Match``, else ``If-Modified-Since``) gets 304 without a body.
+Test hooks ``robots_txt`` (e.g. a ``Crawl-delay``) and ``broken_markup`` (a redesign) are
+described on :class:`ReplicaServer`.
 """
 
 from __future__ import annotations
 
 import errno
+import hashlib
 import importlib
 import logging
+import re
 import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, ClassVar
@@ -184,6 +191,8 @@ class _Handler(BaseHTTPRequestHandler):
             response = html_response("<h1>500 Internal Server Error</h1>", 500)
         if replica.overrides:
             response = replica._override(path, response)
+        if getattr(response, "perform", None) is None:  # not a fault: a plain answer
+            response = replica._unattended_hooks(method, path, self.headers, response)
         replica._record(
             RequestRecord(
                 time=arrived,
@@ -206,6 +215,32 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if method != "HEAD":
             self.wfile.write(response.body)
+
+
+def _conditional(
+    method: str, headers: Mapping[str, str], response: Response, last_modified: str
+) -> Response:
+    """Validators on every 200 answer to GET/HEAD, and 304 to a matching conditional request."""
+    if response.status != 200 or method not in ("GET", "HEAD"):
+        return response
+    etag = '"' + hashlib.sha256(response.body).hexdigest()[:24] + '"'
+    validators = {"ETag": etag, "Last-Modified": last_modified}
+    if_none_match = headers.get("If-None-Match")
+    if_modified_since = headers.get("If-Modified-Since")
+    unchanged = False
+    if if_none_match is not None:
+        tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
+        unchanged = "*" in tags or etag in tags
+    elif if_modified_since is not None:
+        try:
+            unchanged = parsedate_to_datetime(if_modified_since) >= parsedate_to_datetime(
+                last_modified
+            )
+        except (TypeError, ValueError):
+            unchanged = False
+    if unchanged:
+        return Response(304, validators, b"")
+    return Response(200, {**response.headers, **validators}, response.body)
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -276,6 +311,28 @@ class ReplicaServer:
         #: gone) or ``{"replace": [("old text", "new text")]}`` (an editor changed it). Mutate it
         #: between two crawls; ground truth does not follow it.
         self.overrides: dict[int, dict[str, Any]] = {}
+
+    #: Test hooks for unattended crawls, set after construction (class defaults: off).
+    #: ``robots_txt``: served at /robots.txt instead of "allow all" (e.g. a Crawl-delay).
+    robots_txt: str | None = None
+    #: ``broken_markup``: a regex; pages whose path matches it come with every class and id
+    #: renamed ("v2-..."), as after a redesign that no parser knows yet.
+    broken_markup: str | None = None
+    #: ``Last-Modified`` of every 200 answer; each also gets an ``ETag`` (a digest of its
+    #: body), and a conditional GET that matches gets 304 (If-None-Match wins over
+    #: If-Modified-Since, as RFC 9110 says).
+    last_modified: str = "Sat, 01 Dec 2018 02:07:00 GMT"
+
+    def _unattended_hooks(
+        self, method: str, path: str, headers: Mapping[str, str], response: Response
+    ) -> Response:
+        if self.robots_txt is not None and path == "/robots.txt":
+            body = self.robots_txt.encode("utf-8")
+            response = Response(200, {"Content-Type": "text/plain; charset=utf-8"}, body)
+        if self.broken_markup and response.status == 200 and re.search(self.broken_markup, path):
+            body = re.sub(rb'\b(class|id)="', rb'\1="v2-', response.body)
+            response = Response(response.status, response.headers, body)
+        return _conditional(method, headers, response, self.last_modified)
 
     # -- lifecycle ------------------------------------------------------------------------------
 
