@@ -94,12 +94,14 @@ def _text(el: etree._Element | None) -> str | None:
     return normalize_inline(" ".join(el.itertext())) or None
 
 
-def _title(sel, title_el: etree._Element | None) -> str | None:
+def _title(sel, title_el: etree._Element | None, part: etree._Element | None) -> str | None:
+    """``divArticleDescription3``; else a heading of the article's web part (the site's own
+    ``h1`` banner is outside it); else ``og:title``."""
     title = _text(title_el)
     if title:
         return title
-    for node in sel.css("h1"):
-        text = normalize_inline(" ".join(node.css("::text").getall()))
+    for node in part.iter("h1", "h2", "h3") if part is not None else ():
+        text = _text(node)
         if text and fold_key(text) not in common.RELATED_HEADINGS:
             return text
     return common.meta(sel, "og:title")
@@ -153,7 +155,8 @@ def _webpart(body: etree._Element | None) -> etree._Element | None:
 
 def _article(sel, root, body, title_el, url: str) -> Article:
     related, boxes = _related(root, url)
-    title = _title(sel, title_el)
+    part = _webpart(body if body is not None else title_el)
+    title = _title(sel, title_el, part)
     sapo = _text(_by_id_suffix(root, "divArticleDescription1", "divArticleDescription"))
     date_el = _by_id_suffix(root, "pnHide")
     published_raw = common.date_text(date_el) if date_el is not None else None
@@ -173,7 +176,6 @@ def _article(sel, root, body, title_el, url: str) -> Article:
         elif body_date is not None and body_date != published_raw:
             lines.insert(0, body_date)  # not the date line after all; keep the text
         images = common.images(body, url)
-    part = _webpart(body if body is not None else title_el)
     if published_raw is None and part is not None:
         # Layouts without pnHide print the date in a span of the web part's header; the body
         # and the related lists (dated links) are not that header.
