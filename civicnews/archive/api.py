@@ -62,7 +62,11 @@ class Archive:
         except ArchiveError as exc:
             if "read-only" not in str(exc):
                 raise
-        return cls(path, readonly=True)
+        try:
+            return cls(path, readonly=True)
+        except ArchiveError as exc:
+            message = f"{exc} (the archive is read-only, so it cannot be upgraded)"
+            raise ArchiveError(message) from None
 
     def close(self) -> None:
         self.conn.close()

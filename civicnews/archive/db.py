@@ -96,7 +96,7 @@ def connect(
         raise ArchiveError(f"cannot create archive {path}: directory {path.parent} does not exist")
     try:
         if readonly:
-            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+            conn = _open_readonly(path)
         else:
             # isolation_level=None: transactions are explicit (BEGIN in migrate,
             # db.atomic() in writers), never opened implicitly by the driver.
@@ -111,5 +111,28 @@ def connect(
         elif schema_version(conn) > SCHEMA_VERSION:
             raise ArchiveError(f"archive {path} is from a newer civicnews: upgrade civicnews")
     except sqlite3.Error as exc:
+        if "unable to open" in str(exc) and path.exists():
+            # The file is there but SQLite cannot open it for writing: a
+            # read-only file system, or a directory where -wal/-shm cannot be made.
+            raise ArchiveError(
+                f"archive {path} is read-only (or its directory is): make it writable or "
+                "pass another --db"
+            ) from None
         raise ArchiveError(explain(exc, path)) from None
     return sqlite_utils.Database(conn)
+
+
+def _open_readonly(path: Path) -> sqlite3.Connection:
+    uri = path.resolve().as_uri()
+    try:
+        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=10)
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError as exc:
+        # On read-only media a WAL archive cannot get its -shm file.  Closed
+        # cleanly (no -wal file left) it is complete in the main file and can
+        # be read as immutable; with a -wal file left, immutable would miss data.
+        wal = path.with_name(path.name + "-wal")
+        if "unable to open" not in str(exc) or wal.exists():
+            raise
+    return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=10)
