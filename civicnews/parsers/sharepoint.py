@@ -97,9 +97,12 @@ def _text(el: etree._Element | None) -> str | None:
 def _title(sel, title_el: etree._Element | None, part: etree._Element | None) -> str | None:
     """``divArticleDescription3``; else a heading of the article's web part (the site's own
     ``h1`` banner is outside it); else ``og:title``."""
-    title = _text(title_el)
-    if title:
-        return title
+    if title_el is not None:
+        # The title box may also hold a date or icons: its heading, when it has one, is the title.
+        heading = next(title_el.iter("h1", "h2", "h3", "h4"), None)
+        title = _text(heading) or _text(title_el)
+        if title:
+            return title
     for node in part.iter("h1", "h2", "h3") if part is not None else ():
         text = _text(node)
         if text and fold_key(text) not in common.RELATED_HEADINGS:
