@@ -50,7 +50,8 @@ _BOILERPLATE_LINES = {
     "trang chu",
 }  # fmt: skip
 _VIEWCOUNT = re.compile(r"^(luot xem|so luot xem|da xem|luot doc|views?)\b[\s\d:.,]*$")
-_VIEWCOUNT_DATE = re.compile(r"^\d{1,7}\s*\|")
+# "396 | 23/09/2026": a view count then the date, printed above some articles.
+_VIEWCOUNT_DATE = re.compile(r"^[\d.,]{1,9}\s*\|\s*(.{6,30})$")
 _SOURCE_LINE = re.compile(r"^[\(\[]?\s*(nguồn|theo|nguon)\s*[:：].{1,200}$", re.I)
 _DATE_SUFFIX = re.compile(
     r"\s*[\(\[]\s*((?:ng[àa]y|cập nhật)?[^()\[\]]{0,12}\d{1,4}\s*[/.\-]\s*\d{1,2}"
@@ -87,7 +88,9 @@ def is_boilerplate_line(line: str) -> bool:
         return True
     if key in _BOILERPLATE_LINES or _VIEWCOUNT.match(key):
         return True
-    if _VIEWCOUNT_DATE.match(line) and len(line) < 40:
+    m = _VIEWCOUNT_DATE.match(line)
+    if m and parse_date(m.group(1)) is not None:
+        # Only when the rest is a date: a Word-table row "1 | Giao thông | 7.500" is text.
         return True
     return False
 

@@ -1,0 +1,56 @@
+"""Structure helpers shared by the family parsers."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from civicnews.parsers.common import (
+    is_boilerplate_line,
+    parse_fragment,
+    related_links,
+    split_date_suffix,
+)
+
+
+@pytest.mark.parametrize(
+    "line", ["In bài", "Chia sẻ", "Aa", "Tăng cỡ chữ / Giảm cỡ chữ", "Lượt xem: 1.204",
+             "396 | 23/09/2026", "Trở lại"],
+)  # fmt: skip
+def test_furniture_lines(line):
+    assert is_boilerplate_line(line)
+
+
+@pytest.mark.parametrize(
+    "line", ["1 | Giao thông | 7.500", "12 | 34", "Chia sẻ kinh nghiệm của phường Cổ Nhuế 1",
+             "In bài phát biểu của đồng chí Chủ tịch"],
+)  # fmt: skip
+def test_article_lines_are_not_furniture(line):
+    assert not is_boilerplate_line(line)
+
+
+def test_split_date_suffix():
+    assert split_date_suffix("Tin A (01/12/2018)") == ("Tin A", "01/12/2018")
+    assert split_date_suffix("Tin B (Ngày 20 - 03 - 2012)") == ("Tin B", "Ngày 20 - 03 - 2012")
+    assert split_date_suffix("Năm 2018 (kỳ 2)") == ("Năm 2018 (kỳ 2)", None)
+
+
+@pytest.mark.parametrize(
+    "heading",
+    ["Các tin tức khác", "CÁC TIN ĐÃ ĐƯA", "Tin liên quan:", "tin cùng chuyên mục",
+     unicodedata.normalize("NFD", "Các bài khác")],
+)  # fmt: skip
+def test_related_block_found_by_heading_in_any_case_and_form(heading):
+    root = parse_fragment(
+        f"<div><p>Body <a href='/x'>not related</a></p><div class='box'><div><span>{heading}"
+        "</span></div><ul><li><a href='/a'>Tin A</a> (01/12/2018)</li>"
+        "<li><a href='javascript:void(0)'>js</a></li><li><a href='mailto:x@y.vn'>m</a></li>"
+        "<li><a href='/b'>Tin B (02/12/2018)</a></li></ul></div></div>"
+    )
+    links, containers = related_links(root, "https://p.gov.vn/tin/1")
+    assert [(link.url, link.text, link.date_raw) for link in links] == [
+        ("https://p.gov.vn/a", "Tin A", "01/12/2018"),
+        ("https://p.gov.vn/b", "Tin B", "02/12/2018"),
+    ]
+    assert containers and containers[0].get("class") == "box"
