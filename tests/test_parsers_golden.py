@@ -35,7 +35,8 @@ def load(case: Path):
 
 
 def test_there_are_cases_for_every_family_parser():
-    assert {c.parent.name for c in CASES} >= {"liferay", "sharepoint", "aspnet-table"}
+    families = {"liferay", "sharepoint", "aspnet-table", "hanoi-platform", "generic"}
+    assert {c.parent.name for c in CASES} >= families
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{c.parent.name}/{c.name}" for c in CASES])

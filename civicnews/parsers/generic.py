@@ -35,9 +35,9 @@ from civicnews.text import fold_key, normalize_inline
 
 FAMILY = "generic"
 
-# Never part of an article's text.
+# Never part of an article's text. (Not <form>: ASP.NET wraps whole pages in one.)
 _SKIP_TAGS = {
-    "script", "style", "noscript", "nav", "header", "footer", "aside", "form", "select",
+    "script", "style", "noscript", "nav", "header", "footer", "aside", "select",
     "button", "iframe", "head", "svg", "template", "textarea",
 }  # fmt: skip
 _SKIP_NAMES = re.compile(
@@ -52,6 +52,11 @@ _INLINE = {
 }  # fmt: skip
 _TITLE_NAMES = re.compile(r"title|tieude|tieu-de|tieu_de|headline|heading", re.I)
 _NAV_PARAMS = re.compile(r"^(redirect|inheritredirect|backurl|returnurl|return_url|source)$", re.I)
+# Beside an item id, these only say which listing led to the item (SharePoint "&CateID=14").
+_ITEM_PARAM = re.compile(r"^(item_?id|news_?id|article_?id|post_?id|tin_?id|id)$", re.I)
+_CONTEXT_PARAMS = re.compile(
+    r"^(cate_?id|cat_?id|category_?id|cid|zone_?id|menu_?id|parent_?id|page|trang|tab)$", re.I
+)
 _LIFERAY_PARAMS = re.compile(r"^(p_p_\w+|p_r_p_\w+|_\w+_INSTANCE_\w+|_\d+_\w+)$")
 _ID_PARAMS = re.compile(
     r"(?:^|&)(?:itemid|newsid|news_id|articleid|article_id|id|tinid|postid|p|nid|cid)=\d+", re.I
@@ -137,6 +142,14 @@ class _Stats:
             if not children:
                 return node
             best = max(children, key=self.own)
+            # Block elements with text inside it, at any depth ("<div><span><p>" is Word's way).
+            blocks = sum(
+                1
+                for d in best.iterdescendants()
+                if isinstance(d.tag, str) and d.tag not in _INLINE and self.own(d) > 0
+            )
+            if not blocks:
+                return node  # never into one paragraph: its siblings are article text too
             # Descend while one child holds most of the text; stop where it is spread out
             # over several children (the paragraphs of the article)...
             if self.own(best) >= 0.7 * self.own(node):
@@ -148,7 +161,7 @@ class _Stats:
             if (
                 self.own(best) >= 0.4 * self.own(node)
                 and all(self.own(c) < min(250, self.own(best) / 2) for c in others)
-                and sum(1 for c in best if c.tag not in _INLINE and self.own(c) > 0) >= 2
+                and blocks >= 2
             ):
                 node = best
                 continue
@@ -203,6 +216,7 @@ def _article(
     for link in related:
         link.url = clean_url(link.url)
     _fill_dates(root, url, related)
+    _fill_titles(root, url, related)
     drop: list[etree._Element] = []
     for box in boxes:
         if box is block or _inside(block, box) or stats.density(box) < 0.5:
@@ -218,6 +232,10 @@ def _article(
     lines, body_date, source = common.body_lines(
         block, author_line=author_line, title=title, drop=drop
     )
+    lines, tail_source = _trim_tail(lines, author_line)
+    source = source or tail_source
+    if author is None:
+        author, source = _author_after(block, source)
     published_raw = _date(sel, root, block, title_el, title) or body_date
     crumbs = common.breadcrumb(sel)
     sapo = normalize_inline(" ".join(sapo_el.itertext())) if sapo_el is not None else None
@@ -235,6 +253,47 @@ def _article(
         related=related,
         extractor=FAMILY,
     )
+
+
+_SOURCE = re.compile(r"^[\(\[]?\s*(nguồn|theo)\s*[:：].{1,200}$", re.I)
+
+
+def _trim_tail(lines: list[str], author_line: str | None) -> tuple[list[str], str | None]:
+    """Drop tool rows ("Trở về | In bài") that a wide block keeps after the author and source.
+
+    ``common.body_lines`` only removes the author and source when they end the text; in a
+    block wider than the body they sit above such rows, so the rows go first, then them.
+    """
+    source = None
+    lines = list(lines)
+    while lines:
+        last = lines[-1]
+        if all(common.is_boilerplate_line(part.strip()) for part in last.split("|")):
+            lines.pop()
+        elif author_line and last == author_line:
+            lines.pop()
+        elif _SOURCE.match(last) and len(last) < 200:
+            source = source or last.strip("()[] ")
+            lines.pop()
+        else:
+            break
+    return lines, source
+
+
+def _author_after(block: etree._Element, source: str | None) -> tuple[str | None, str | None]:
+    """An author panel just after the body (SharePoint's "pnNguontin" and kin)."""
+    siblings = [s for s in block.itersiblings() if isinstance(s.tag, str)][:2]
+    for sib in siblings:
+        text = normalize_inline(" ".join(sib.itertext())) or ""
+        if not text or len(text) > 200:
+            continue
+        name, _line, inline_source = common.find_author(sib)
+        if name:
+            for line in common.block_text(sib).split("\n"):
+                if _SOURCE.match(line):
+                    inline_source = inline_source or line.strip("()[] ")
+            return name, source or inline_source
+    return None, source
 
 
 def _inside(el: etree._Element, container: etree._Element) -> bool:
@@ -269,6 +328,9 @@ def _title(
     og = common.meta(sel, "og:title", "twitter:title")
     page_title = normalize_inline(" ".join(sel.xpath("//head/title//text()").getall())) or ""
     block_at = stats.order.get(block, 0)
+    # A block that starts with the title (title, date, body in one box) does not make it a
+    # sub-heading.
+    first_lines = common.block_text(block).split("\n")[:2]
     scored: list[tuple[float, int, str, etree._Element]] = []
     for el in root.iter():
         if not isinstance(el.tag, str):
@@ -283,14 +345,18 @@ def _title(
         score = _match(text, og) * 5 + _match(text, page_title) * 4
         score += {"h1": 1.0, "h2": 0.5, "h3": 0.3}.get(el.tag, 0.0)
         at = stats.order.get(el, 0)
-        if _inside(el, block):
+        if _inside(el, block) and text not in first_lines:
             score -= 2  # a heading inside the body is a sub-heading
-        elif at < block_at:
+        elif at < block_at or text in first_lines:
             score += 1
         scored.append((score, at, text, el))
     if scored:
         # Among candidates before the block, the closest one gets a bonus.
-        before = [s for s in scored if s[1] < block_at and not _inside(s[3], block)]
+        before = [
+            s
+            for s in scored
+            if (s[1] < block_at and not _inside(s[3], block)) or s[2] in first_lines
+        ]
         if before:
             closest = max(before, key=lambda s: s[1])
             scored[scored.index(closest)] = (closest[0] + 1.5, *closest[1:])
@@ -345,11 +411,12 @@ def _date(
         ):
             continue
         text = normalize_inline(" ".join(time_el.itertext())) or ""
-        if text and common.looks_like_date_line(text):
-            return text
-        value = normalize_inline(time_el.get("datetime"))
-        if value and parse_date(value) is not None:
-            return value
+        value = normalize_inline(time_el.get("datetime")) or ""
+        found = [v for v in (text, value) if v and common.looks_like_date_line(v)]
+        if found:
+            # The printed text wins unless only the attribute gives the time of day.
+            timed = [v for v in found if hasattr(parse_date(v), "hour")]
+            return (timed or found)[0]
     value = common.meta(
         sel,
         "article:published_time",
@@ -415,18 +482,24 @@ def _canonical(sel: Selector, url: str) -> str:
 def clean_url(url: str) -> str:
     """``url`` without parameters that only say where the reader came from.
 
-    Liferay's ``redirect``/``inheritRedirect`` and SharePoint's ``Source`` make one article
-    several URLs; a portal of unknown family gets no family rule in ``civicnews.urls``, so the
-    generic parser drops them itself.
+    Liferay's ``redirect``/``inheritRedirect``, SharePoint's ``Source`` and, beside an item id,
+    the category a link came from (``&CateID=14``) make one article several URLs; a portal of
+    unknown family gets no family rule in ``civicnews.urls``, so the generic parser drops them.
     """
     parts = urlsplit(url)
     if not parts.query:
         return url
     liferay = "/-/" in parts.path
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    item = any(_ITEM_PARAM.match(k) and re.match(r"\d+(?::|$)", v) for k, v in pairs)
+    # Joomla ("option=com_content&id=8123:slug") keeps its menu id in "Itemid": context too.
+    joomla = any(k == "option" and v.startswith("com_") for k, v in pairs)
     query = [
         (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if not _NAV_PARAMS.match(k) and not (liferay and _LIFERAY_PARAMS.match(k))
+        for k, v in pairs
+        if not _NAV_PARAMS.match(k)
+        and not (liferay and _LIFERAY_PARAMS.match(k))
+        and not (item and (_CONTEXT_PARAMS.match(k) or (joomla and k == "Itemid")))
     ]
     return urlunsplit(parts._replace(query=urlencode(query), fragment=""))
 
@@ -494,6 +567,19 @@ def _fill_dates(root: etree._Element, url: str, links: list[Link]) -> None:
         link = missing.get(clean_url(href)) if href else None
         if link is not None and link.date_raw is None:
             link.date_raw = nearby_date(a, url)
+
+
+def _fill_titles(root: etree._Element, url: str, links: list[Link]) -> None:
+    """A related entry whose first anchor is a thumbnail gets its title from another anchor."""
+    untitled = {link.url: link for link in links if not link.text}
+    if not untitled:
+        return
+    for a in root.iter("a"):
+        href = common.absolute(url, a.get("href"))
+        link = untitled.get(clean_url(href)) if href else None
+        if link is not None and not link.text:
+            text = normalize_inline(" ".join(a.itertext())) or normalize_inline(a.get("title"))
+            link.text = common.split_date_suffix(text or "")[0]
 
 
 def nearby_date(a: etree._Element, base_url: str) -> str | None:

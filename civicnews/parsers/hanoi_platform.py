@@ -123,6 +123,7 @@ def _article(sel: Selector, body: Selector, title: str, url: str) -> Article:
     for link in related:
         if link.date_raw is None:
             link.date_raw = dates.get(link.url)
+    common_titles(root, url, related)
     tags, tag_box = _tags(root, url)
     drop = [b for b in boxes if not _contains(b, body.root)]
     # A related box inside the body whose heading's parent is the body itself: drop only the
@@ -161,6 +162,17 @@ def _article(sel: Selector, body: Selector, title: str, url: str) -> Article:
         related=related,
         extractor=FAMILY,
     )
+
+
+def common_titles(root: etree._Element, url: str, links: list[Link]) -> None:
+    """Name links whose first anchor was a thumbnail (no text) by another anchor's text."""
+    untitled = {link.url: link for link in links if not link.text}
+    if not untitled:
+        return
+    for a in root.iter("a"):
+        link = untitled.get(common.absolute(url, a.get("href")) or "")
+        if link is not None and not link.text:
+            link.text = _text(a) or normalize_inline(a.get("title")) or ""
 
 
 def _contains(outer: etree._Element, inner: etree._Element) -> bool:
@@ -237,15 +249,29 @@ def _tags(root: etree._Element, url: str) -> tuple[list[str], etree._Element | N
 
 
 def _anchors_after(label: etree._Element, box: etree._Element) -> list[etree._Element]:
-    """Anchors inside ``box`` that come after ``label`` in document order."""
-    after, out = False, []
-    for el in box.iter():
-        if el is label:
-            after = True
+    """Anchors inside ``box`` that come after the label text in document order.
+
+    The label may hold its tags ("<div>Từ khóa: <a>..</a></div>") or precede them
+    ("<li><b>Từ khóa:</b></li><li><a>..</a></li>"); titles (long link texts) end the run.
+    """
+    out = []
+    for el in box.iter("a"):
+        if el.getparent() is None or (box is not label and _before(el, label)):
             continue
-        if after and el.tag == "a" and not any(p is label for p in el.iterancestors()):
-            out.append(el)
+        if len(_text(el)) > 60:
+            break
+        out.append(el)
     return out
+
+
+def _before(el: etree._Element, label: etree._Element) -> bool:
+    """``el`` comes before ``label`` (and is not inside it) in document order."""
+    for node in label.getroottree().iter():
+        if node is label:
+            return False
+        if node is el:
+            return True
+    return False
 
 
 def _images(body: etree._Element, url: str) -> list[dict[str, str]]:
