@@ -408,3 +408,15 @@ def test_existing_output_is_kept_without_force(archive, tmp_path):
     assert out.read_text() == "keep me"
     export("jsonl", archive, out, make_filters(), force=True)
     assert len(jsonl_rows(out)) == 4
+
+
+@pytest.mark.parametrize("fmt,name", [("jsonl", "s.jsonl"), ("sqlite", "s.db"),
+                                      ("warc", "s.warc.gz"), ("wacz", "s.wacz")])  # fmt: skip
+def test_an_interrupted_export_leaves_no_file(archive, tmp_path, fmt, name):
+    def interrupt(count: int) -> None:
+        if count == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        export(fmt, archive, tmp_path / name, make_filters(), progress=interrupt)
+    assert list(tmp_path.iterdir()) == []  # neither the output nor a temp file or directory
