@@ -105,9 +105,9 @@ def test_replica_port_already_taken_is_one_line():
 def test_portals_table_and_json():
     table = run_cli("portals")
     assert table.returncode == 0
-    assert "bactuliem" in table.stdout and "liferay" in table.stdout
+    assert "bactuliem" in table.stdout and "hanoi-platform" in table.stdout
     data = json.loads(run_cli("portals", "--json").stdout)
-    assert any(p["key"] == "bactuliem" and p["family"] == "liferay" for p in data)
+    assert any(p["key"] == "bactuliem" and p["family"] == "hanoi-platform" for p in data)
 
 
 def test_demo_crawls_the_replica_offline(tmp_path):

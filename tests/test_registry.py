@@ -9,7 +9,7 @@ def test_builtin_registry_loads_and_is_valid():
     registry = load_registry()
     assert "bactuliem" in registry
     p = registry["bactuliem"]
-    assert p.family == "liferay"
+    assert p.family == "hanoi-platform"  # Liferay until 2025 (see notes)
     assert p.allowed_domains == ("bactuliem.hanoi.gov.vn",)
     for portal in registry.values():
         assert portal.family in FAMILIES
