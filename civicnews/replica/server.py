@@ -27,10 +27,9 @@ anything else (or an unknown urlTitle)                     404 HTML page
 
 GET and HEAD are answered alike (HEAD without a body); POST is routed to the renderer too.
 Every response has a correct Content-Length, so HTTP/1.1 keep-alive works.
-Every 200 answer to GET/HEAD carries ``ETag`` and ``Last-Modified``; a conditional request
-that matches (``If-None-Match``, else ``If-Modified-Since``) gets 304 without a body.
-Test hooks ``robots_txt`` (e.g. a ``Crawl-delay``) and ``broken_markup`` (a redesign) are
-described on :class:`ReplicaServer`.
+Test hooks for unattended crawls, described on :class:`ReplicaServer`: ``conditional`` (every
+200 answer carries ``ETag`` and ``Last-Modified`` and a matching conditional request gets 304),
+``robots_txt`` (e.g. a ``Crawl-delay``) and ``broken_markup`` (a redesign).
 """
 
 from __future__ import annotations
@@ -318,9 +317,11 @@ class ReplicaServer:
     #: ``broken_markup``: a regex; pages whose path matches it come with every class and id
     #: renamed ("v2-..."), as after a redesign that no parser knows yet.
     broken_markup: str | None = None
-    #: ``Last-Modified`` of every 200 answer; each also gets an ``ETag`` (a digest of its
-    #: body), and a conditional GET that matches gets 304 (If-None-Match wins over
-    #: If-Modified-Since, as RFC 9110 says).
+    #: ``conditional``: every 200 answer to GET/HEAD gets an ``ETag`` (a digest of its body)
+    #: and ``Last-Modified`` (``last_modified``), and a conditional request that matches gets
+    #: 304 (If-None-Match wins over If-Modified-Since, as RFC 9110 says).  Off by default:
+    #: most portal pages are dynamic and carry no validators.
+    conditional: bool = False
     last_modified: str = "Sat, 01 Dec 2018 02:07:00 GMT"
 
     def _unattended_hooks(
@@ -332,6 +333,8 @@ class ReplicaServer:
         if self.broken_markup and response.status == 200 and re.search(self.broken_markup, path):
             body = re.sub(rb'\b(class|id)="', rb'\1="v2-', response.body)
             response = Response(response.status, response.headers, body)
+        if not self.conditional:
+            return response
         return _conditional(method, headers, response, self.last_modified)
 
     # -- lifecycle ------------------------------------------------------------------------------
