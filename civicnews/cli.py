@@ -7,8 +7,12 @@ edge; nothing below this module prints or exits.
 from __future__ import annotations
 
 import json
+import logging
+import os
+import re
 import sys
 import tempfile
+from datetime import date
 from pathlib import Path
 
 import click
@@ -69,46 +73,220 @@ def cli() -> None:
 @click.argument("portal_names", nargs=-1, metavar="[PORTAL]...")
 @db_option
 @portals_file_option
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Walk every listing page; by default a listing stops after "
+    "CIVICNEWS_INCREMENTAL_STOP_AFTER (10) archived articles in a row.",
+)
+@click.option("--since", metavar="DATE", help="Stop at articles dated before DATE (YYYY-MM-DD).")
+@click.option("--max-articles", metavar="N", help="Stop each portal after N articles fetched.")
+@click.option(
+    "--refresh-after",
+    metavar="DAYS",
+    help="Refetch archived articles last fetched more than DAYS ago (conditional requests).",
+)
+@click.option(
+    "--time-limit", metavar="DURATION", help="Stop each portal after DURATION (90m, 2h, 3600)."
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing unless something went wrong.")
+@click.option(
+    "--log-file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write the crawl log (INFO level) to this file instead of stderr.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log (INFO level).")
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
-def crawl(portal_names, db, portals_file, verbose, as_json) -> None:
-    """Crawl PORTAL(s) from the registry (default: all) into the archive."""
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Set a Scrapy or CIVICNEWS_ setting for this run (repeatable), "
+    "e.g. --set DOWNLOAD_TIMEOUT=5.",
+)
+def crawl(
+    portal_names,
+    db,
+    portals_file,
+    full,
+    since,
+    max_articles,
+    refresh_after,
+    time_limit,
+    quiet,
+    log_file,
+    verbose,
+    as_json,
+    overrides=(),
+) -> None:
+    """Crawl PORTAL(s) from the registry (default: all) into the archive.
+
+    Incremental: archived articles are not fetched again. Exit codes: 0 success;
+    1 a health check failed or the run crashed; 2 usage or configuration error;
+    75 another run holds the archive's lock.
+    """
+    options = {
+        "full": full,
+        "since": _since(since),
+        "max_articles": _count("--max-articles", max_articles),
+        "refresh_after": _days("--refresh-after", refresh_after),
+        "time_limit": _duration("--time-limit", time_limit),
+    }
     registry = _load(portals_file)
     try:
         portals = select(registry, portal_names)
     except RegistryError as exc:
         raise ConfigError(_registry_message(exc)) from None
-    summary = _run(portals, db, portals_file, verbose)
-    _report(summary, as_json)
-    sys.exit(EXIT_OK if summary.ok else EXIT_FAILED)
+    settings = {"CIVICNEWS_INCREMENTAL": not full}
+    if options["since"]:
+        settings["CIVICNEWS_SINCE"] = options["since"]
+    if options["max_articles"]:
+        settings["CIVICNEWS_MAX_ARTICLES"] = options["max_articles"]
+    if options["refresh_after"] is not None:
+        settings["CIVICNEWS_REFRESH_AFTER_DAYS"] = options["refresh_after"]
+    if options["time_limit"]:
+        settings["CLOSESPIDER_TIMEOUT"] = options["time_limit"]
+    settings.update(_log_settings(verbose, quiet, log_file))
+    settings["CIVICNEWS_PROGRESS"] = _progress_wanted(quiet or as_json)
+    settings.update(_settings_overrides(overrides))
+    summary = _run(
+        portals,
+        db,
+        portals_file,
+        verbose,
+        settings,
+        argv=["civicnews", *sys.argv[1:]],
+        options={**options, "portals": list(portal_names), "log_file": log_file},
+    )
+    _report(summary, as_json, quiet=quiet)
+    if log_file:
+        for failure in summary.health:
+            logging.getLogger("civicnews.health").error("health check failed: %s", failure)
+    sys.exit(summary.exit_code)
 
 
-def _run(portals, db, portals_file, verbose, extra_settings=None):
+def _settings_overrides(pairs) -> dict[str, str]:
+    """``--set NAME=VALUE`` pairs as settings; Scrapy's typed getters parse the strings."""
+    out = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.isidentifier() or not name.isupper():
+            raise ConfigError(f"--set {pair!r}: expected NAME=VALUE, NAME an upper-case setting")
+        out[name] = value
+    return out
+
+
+class LockedError(click.ClickException):
+    """Another run holds the archive's lock: exit 75 (EX_TEMPFAIL), try again later."""
+
+    exit_code = 75
+
+
+def _since(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        raise ConfigError(f"--since: expected a date as YYYY-MM-DD, got {value!r}") from None
+
+
+def _count(name: str, value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise ConfigError(f"{name}: expected a whole number of at least 1, got {value!r}")
+    return number
+
+
+def _days(name: str, value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not number >= 0 or number == float("inf"):
+        raise ConfigError(f"{name}: expected a number of days (0 or more), got {value!r}")
+    return number
+
+
+_DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s?)?$")
+
+
+def _duration(name: str, value: str | None) -> float | None:
+    """Seconds from ``3600``, ``90s``, ``45m``, ``2h`` or ``1h30m``."""
+    if value is None:
+        return None
+    match = _DURATION.match(value.strip().lower())
+    seconds = 0.0
+    if match and any(match.groups()):
+        hours, minutes, secs = (float(g) if g else 0.0 for g in match.groups())
+        seconds = hours * 3600 + minutes * 60 + secs
+    if seconds <= 0:
+        raise ConfigError(f"{name}: expected a duration such as 90m, 2h or 3600, got {value!r}")
+    return seconds
+
+
+def _log_settings(verbose: bool, quiet: bool, log_file: str | None) -> dict:
+    if log_file:
+        # Scrapy then logs to the file only: the terminal (or cron mail) stays clean.
+        return {"LOG_FILE": log_file, "LOG_LEVEL": "DEBUG" if verbose else "INFO"}
+    if verbose:
+        return {"LOG_LEVEL": "INFO"}
+    # --quiet: the summary and health lines say what went wrong, not the log.
+    return {"LOG_LEVEL": "CRITICAL" if quiet else "WARNING"}
+
+
+def _progress_wanted(silent: bool) -> bool:
+    forced = os.environ.get("CIVICNEWS_PROGRESS")
+    if forced in ("0", "1"):
+        return forced == "1"
+    return not silent and sys.stdout.isatty()
+
+
+def _run(portals, db, portals_file, verbose, extra_settings=None, argv=None, options=None):
     from civicnews.crawl import run_crawl  # imports Scrapy: keep `--help` fast
+    from civicnews.lock import LockHeld
 
     settings = {"LOG_LEVEL": "INFO" if verbose else "WARNING", **(extra_settings or {})}
     try:
-        return run_crawl(portals, db, portals_file=portals_file, settings=settings)
+        return run_crawl(
+            portals, db, portals_file=portals_file, settings=settings, argv=argv, options=options
+        )
     except ArchiveError as exc:
         raise click.ClickException(str(exc)) from None
+    except LockHeld as exc:
+        raise LockedError(str(exc)) from None
+    except Exception as exc:
+        raise click.ClickException(
+            f"the crawl crashed ({type(exc).__name__}: {exc}); the run is recorded in "
+            "crawl_runs, the traceback in the log"
+        ) from None
 
 
-def _report(summary, as_json: bool) -> None:
+def _report(summary, as_json: bool, quiet: bool = False) -> None:
     if as_json:
         click.echo(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
-        return
-    header = (
-        f"{'portal':<20} {'new':>6} {'known':>6} {'dropped':>7} {'pages':>6} {'errors':>6}  finish"
-    )
-    click.echo(header)
-    for p in summary.portals:
-        click.echo(
-            f"{p.portal:<20} {p.articles_new:>6} {p.articles_known:>6} {p.dropped:>7} "
-            f"{p.pages:>6} {p.errors:>6}  {p.finish_reason}"
+    elif not (quiet and summary.ok):
+        header = (
+            f"{'portal':<20} {'new':>6} {'known':>6} {'dropped':>7} {'pages':>6} {'errors':>6}  "
+            f"{'finish':<20} health"
         )
-    for p in summary.portals:
-        if p.archive_error:
-            click.echo(f"error: {p.archive_error}", err=True)
+        click.echo(header)
+        for p in summary.portals:
+            click.echo(
+                f"{p.portal:<20} {p.articles_new:>6} {p.articles_known:>6} {p.dropped:>7} "
+                f"{p.pages:>6} {p.errors:>6}  {p.finish_reason:<20} {'ok' if p.ok else 'FAILED'}"
+            )
+    for failure in summary.health:
+        click.echo(f"civicnews: health check failed: {failure['message']}", err=True)
 
 
 @cli.command()
@@ -187,6 +365,7 @@ COMMAND_MODULES = [
     "civicnews.commands.archive:stats",
     "civicnews.commands.export:export",
     "civicnews.commands.export:verify",
+    "civicnews.commands.runs:runs",
 ]
 
 

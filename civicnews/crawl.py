@@ -1,13 +1,17 @@
-"""Run crawls with Scrapy's own engine and summarise them.
+"""Run crawls with Scrapy's own engine, check their health and record them.
 
-``run_crawl`` builds one crawler per portal inside a single
+``run_crawl`` takes the archive's lock (one run at a time), records the run
+in ``crawl_runs``, builds one crawler per portal inside a single
 ``CrawlerProcess`` (so each portal keeps its own politeness settings and
-stats) and returns a :class:`RunSummary`.  A Twisted reactor cannot be
-restarted, so call it once per process: the CLI does.
+stats), checks each portal's health once the crawl ends (:mod:`civicnews.health`)
+and completes the run's row whatever happened, crashes included.  It returns
+a :class:`RunSummary` whose ``exit_code`` is what a command should exit with.
+A Twisted reactor cannot be restarted, so call it once per process: the CLI does.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -17,9 +21,20 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from civicnews.archive import connect
+from civicnews import __version__, runs
+from civicnews.archive import ArchiveError, connect
+from civicnews.health import Thresholds, archive_activity, check_portal
+from civicnews.lock import ArchiveLock, LockError
 from civicnews.registry import Portal
 from civicnews.spiders.portal import PortalSpider
+
+logger = logging.getLogger(__name__)
+
+#: Exit codes of a run (the README documents them).
+EXIT_OK = 0
+EXIT_FAILED = 1  # a health check failed, or the run crashed
+EXIT_USAGE = 2  # usage or configuration error
+EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the archive's lock
 
 
 @dataclass
@@ -34,6 +49,7 @@ class PortalResult:
     errors: int = 0
     elapsed_seconds: float = 0.0
     archive_error: str | None = None
+    health: list[dict[str, Any]] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -43,7 +59,10 @@ class PortalResult:
             finish_reason=str(stats.get("finish_reason", "not_started")),
             pages=int(stats.get("downloader/response_count", 0)),
             articles_new=int(stats.get("civicnews/articles_new", 0)),
-            articles_known=int(stats.get("civicnews/articles_known", 0)),
+            # Archived articles met in this run: refetched (the store's count,
+            # 304s included) or not fetched at all (incremental skipping).
+            articles_known=int(stats.get("civicnews/articles_known", 0))
+            + int(stats.get("civicnews/incremental/known_skipped", 0)),
             dropped=int(stats.get("civicnews/dropped", 0)),
             date_unparsed=int(stats.get("civicnews/date_unparsed", 0)),
             errors=int(stats.get("log_count/ERROR", 0)),
@@ -54,7 +73,14 @@ class PortalResult:
 
     @property
     def ok(self) -> bool:
-        return self.finish_reason == "finished" and not self.archive_error
+        return not self.health and not self.archive_error
+
+    def counts(self) -> dict[str, Any]:
+        """The figures kept in ``crawl_runs.counts``."""
+        data = asdict(self)
+        for key in ("portal", "stats", "health"):
+            data.pop(key)
+        return data
 
 
 @dataclass
@@ -62,11 +88,28 @@ class RunSummary:
     db: str
     started_at: str
     finished_at: str = ""
+    run_id: int | None = None
     portals: list[PortalResult] = field(default_factory=list)
+    crashed: str | None = None  # the error, when the run itself failed
 
     @property
     def ok(self) -> bool:
-        return all(p.ok for p in self.portals)
+        return self.crashed is None and all(p.ok for p in self.portals)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_OK if self.ok else EXIT_FAILED
+
+    @property
+    def health(self) -> list[dict[str, Any]]:
+        return [failure for p in self.portals for failure in p.health]
+
+    @property
+    def finish_reason(self) -> str:
+        if self.crashed is not None:
+            return "crashed"
+        reasons = sorted({p.finish_reason for p in self.portals} - {"finished"})
+        return ",".join(reasons) or "finished"
 
     def totals(self) -> dict[str, int]:
         keys = ("pages", "articles_new", "articles_known", "dropped", "date_unparsed", "errors")
@@ -78,6 +121,9 @@ class RunSummary:
             p.pop("stats", None)
         data["totals"] = self.totals()
         data["ok"] = self.ok
+        data["finish_reason"] = self.finish_reason
+        data["health"] = self.health
+        data["exit_code"] = self.exit_code
         return data
 
 
@@ -87,6 +133,11 @@ def project_settings(overrides: dict[str, Any] | None = None) -> Settings:
     settings.setmodule("civicnews.settings", priority="project")
     if overrides:
         settings.setdict(overrides, priority="cmdline")
+    if "USER_AGENT" not in (overrides or {}):
+        # The User-Agent names civicnews and whom to contact: follow the setting.
+        contact = settings.get("CIVICNEWS_CONTACT_URL")
+        agent = f"civicnews/{__version__}" + (f" (+{contact})" if contact else "")
+        settings.set("USER_AGENT", agent, priority="cmdline")
     return settings
 
 
@@ -96,32 +147,103 @@ def run_crawl(
     *,
     portals_file: str | Path | None = None,
     settings: dict[str, Any] | None = None,
+    argv: list[str] | None = None,
+    options: dict[str, Any] | None = None,
 ) -> RunSummary:
     """Crawl ``portals`` into the archive at ``db_path``; blocks until done.
 
     Raises :class:`civicnews.archive.ArchiveError` before any request is sent
-    when the archive cannot be opened for writing.
+    when the archive cannot be opened for writing, and
+    :class:`civicnews.lock.LockHeld` when another run holds the archive's
+    lock.  Every run that got the lock has its ``crawl_runs`` row, completed
+    even when the crawl raises (the exception is then re-raised).
     """
     db_path = str(db_path)
+    portals = list(portals)
     # Fail fast, before the first request, on an unusable archive.
     connect(db_path).conn.close()
-    overrides = {"CIVICNEWS_DB": db_path}
+    lock = ArchiveLock(db_path, argv=argv)
+    try:
+        lock.acquire()
+    except LockError as exc:
+        raise ArchiveError(str(exc.strerror or exc)) from None
+    try:
+        return _locked_run(portals, db_path, portals_file, settings, argv, options)
+    finally:
+        lock.release()
+
+
+def _locked_run(
+    portals: list[Portal],
+    db_path: str,
+    portals_file: str | Path | None,
+    settings: dict[str, Any] | None,
+    argv: list[str] | None,
+    options: dict[str, Any] | None,
+) -> RunSummary:
+    summary = RunSummary(db=db_path, started_at=_now())
+    summary.run_id = runs.start_run(
+        db_path,
+        [p.key for p in portals],
+        argv=argv,
+        options=options,
+        started_at=summary.started_at,
+    )
+    overrides: dict[str, Any] = {"CIVICNEWS_DB": db_path, "CIVICNEWS_RUN_ID": summary.run_id}
     if portals_file:
         overrides["CIVICNEWS_PORTALS_FILE"] = str(portals_file)
     overrides.update(settings or {})
-    process = CrawlerProcess(project_settings(overrides))
-    summary = RunSummary(db=db_path, started_at=_now())
-    crawlers = []
-    for portal in portals:
-        crawler = process.create_crawler(PortalSpider)
-        process.crawl(crawler, portal=portal.key, portals_file=portals_file)
-        crawlers.append((portal.key, crawler))
-    process.start()
-    for key, crawler in crawlers:
-        stats = crawler.stats.get_stats() if crawler.stats else {}
-        summary.portals.append(PortalResult.from_stats(key, dict(stats)))
-    summary.finished_at = _now()
+    try:
+        merged = project_settings(overrides)
+        process = CrawlerProcess(merged)
+        crawlers = []
+        for portal in portals:
+            crawler = process.create_crawler(PortalSpider)
+            process.crawl(crawler, portal=portal.key, portals_file=portals_file)
+            crawlers.append((portal.key, crawler))
+        process.start()
+        for key, crawler in crawlers:
+            stats = crawler.stats.get_stats() if crawler.stats else {}
+            summary.portals.append(PortalResult.from_stats(key, dict(stats)))
+        check_health(summary, Thresholds.from_settings(merged))
+    except BaseException as exc:
+        summary.crashed = " ".join(f"{type(exc).__name__}: {exc}".split())[:500]
+        logger.exception("the crawl crashed")
+        try:
+            _finish(summary)
+        except ArchiveError as again:
+            logger.error("cannot record the crashed run: %s", again)
+        raise
+    _finish(summary)
     return summary
+
+
+def check_health(summary: RunSummary, thresholds: Thresholds) -> None:
+    """Run the health checks of every portal of ``summary`` (fills ``health``)."""
+    db = connect(summary.db)
+    try:
+        for result in summary.portals:
+            activity = archive_activity(db.conn, result.portal)
+            failures = check_portal(result.portal, result.stats, thresholds, activity)
+            result.health = [f.to_dict() for f in failures]
+    finally:
+        db.conn.close()
+
+
+def _finish(summary: RunSummary) -> None:
+    summary.finished_at = _now()
+    if summary.run_id is None:
+        return
+    runs.finish_run(
+        summary.db,
+        summary.run_id,
+        counts={p.portal: p.counts() for p in summary.portals},
+        finish_reason=summary.finish_reason,
+        exit_code=summary.exit_code,
+        health=summary.health
+        + ([{"check": "crashed", "message": summary.crashed}] if summary.crashed else []),
+        finished_at=summary.finished_at,
+    )
 
 
 def _now() -> str:

@@ -47,5 +47,33 @@ CIVICNEWS_DB = "archive.db"
 CIVICNEWS_BATCH_SIZE = 500
 CIVICNEWS_MIN_BODY_CHARS = 20
 
+# Unattended runs (issue 6): incremental crawling, limits, robots.txt Crawl-delay,
+# progress on a terminal.  Each component's docstring describes its settings.
+SPIDER_MIDDLEWARES = {
+    # Nearest the spider: it must see the spider's own output first.
+    "civicnews.middlewares.incremental.IncrementalMiddleware": 950,
+}
+EXTENSIONS = {
+    # After AutoThrottle (0): its floor is put back after AutoThrottle adjusts a slot.
+    "civicnews.extensions.crawldelay.CrawlDelay": 500,
+    "civicnews.extensions.maxarticles.MaxArticles": 500,
+    "civicnews.extensions.progress.Progress": 500,
+}
+CIVICNEWS_INCREMENTAL = True  # False: --full, listings walked in full
+CIVICNEWS_INCREMENTAL_STOP_AFTER = 10  # consecutive archived listing entries
+CIVICNEWS_REFRESH_AFTER_DAYS = None  # refetch (conditionally) articles older than this
+CIVICNEWS_SINCE = None  # ISO date: stop at listing entries older than this
+CIVICNEWS_MAX_ARTICLES = 0  # per portal and run; 0: no limit
+CIVICNEWS_RUN_ID = None  # set by civicnews.crawl: this run's crawl_runs id
+CIVICNEWS_CRAWL_DELAY_MAX = 60.0
+CIVICNEWS_PROGRESS = False
+CIVICNEWS_PROGRESS_INTERVAL = 1.0
+# Health checks of each portal's crawl (civicnews.health): a failure exits 1.
+CIVICNEWS_HEALTH_MAX_PARSE_FAILED_SHARE = 0.2
+CIVICNEWS_HEALTH_MIN_ARTICLE_PAGES = 5
+CIVICNEWS_HEALTH_MAX_FAILED_REQUEST_SHARE = 0.2
+CIVICNEWS_HEALTH_STALE_DAYS = 14
+CIVICNEWS_HEALTH_ALLOWED_FINISH_REASONS = ["finished", "closespider_timeout", "max_articles"]
+
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -1,0 +1,216 @@
+"""Health checks of a finished crawl, per portal: did it do its job?
+
+``scrapy crawl`` exits 0 when a portal's redesign turned the crawl into a
+no-op; civicnews checks each portal's figures against thresholds (Scrapy
+settings, like spidermon's monitors) and a failed check makes the run exit 1.
+:func:`check_portal` is a pure function of the crawl's stats, the portal's
+archive activity and the thresholds, so every check is testable on its own.
+
+Checks (name: what fails it; setting):
+
+- ``finish_reason``: the crawl ended otherwise than by finishing, a time limit
+  or ``--max-articles`` (``CIVICNEWS_HEALTH_ALLOWED_FINISH_REASONS``);
+- ``archive_error``: the archive could not be written;
+- ``nothing_parsed``: pages were fetched but no article was parsed and no
+  article link found: the layout changed;
+- ``parse_failures``: the share of article pages that gave no article is above
+  ``CIVICNEWS_HEALTH_MAX_PARSE_FAILED_SHARE`` (0.2; needs
+  ``CIVICNEWS_HEALTH_MIN_ARTICLE_PAGES`` = 5 article pages);
+- ``request_failures``: the share of requests that finally failed (after
+  retries; 404/410 are answers, not failures) is above
+  ``CIVICNEWS_HEALTH_MAX_FAILED_REQUEST_SHARE`` (0.2);
+- ``stale``: nothing new archived for ``CIVICNEWS_HEALTH_STALE_DAYS`` (14; 0
+  switches it off) on a portal archived for longer than that.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+ALLOWED_FINISH_REASONS = ("finished", "closespider_timeout", "max_articles")
+# Answers that mean the server is down, overloaded or refusing the crawler.
+_FAILED_STATUSES = {401, 403, 408, 429}
+_IGNORED_EXCEPTION = "downloader/exception_type_count/scrapy.exceptions.IgnoreRequest"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    max_parse_failed_share: float = 0.2
+    min_article_pages: int = 5
+    max_failed_request_share: float = 0.2
+    stale_days: float = 14.0
+    allowed_finish_reasons: tuple[str, ...] = ALLOWED_FINISH_REASONS
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> Thresholds:
+        reasons = settings.getlist("CIVICNEWS_HEALTH_ALLOWED_FINISH_REASONS") or list(
+            ALLOWED_FINISH_REASONS
+        )
+        return cls(
+            max_parse_failed_share=settings.getfloat(
+                "CIVICNEWS_HEALTH_MAX_PARSE_FAILED_SHARE", 0.2
+            ),
+            min_article_pages=settings.getint("CIVICNEWS_HEALTH_MIN_ARTICLE_PAGES", 5),
+            max_failed_request_share=settings.getfloat(
+                "CIVICNEWS_HEALTH_MAX_FAILED_REQUEST_SHARE", 0.2
+            ),
+            stale_days=settings.getfloat("CIVICNEWS_HEALTH_STALE_DAYS", 14.0),
+            allowed_finish_reasons=tuple(reasons),
+        )
+
+
+@dataclass(frozen=True)
+class HealthFailure:
+    """One failed check: which portal, what was measured, the limit, the likely cause."""
+
+    portal: str
+    check: str
+    figure: str
+    threshold: str
+    cause: str
+
+    @property
+    def message(self) -> str:
+        return (
+            f"portal {self.portal}: {self.figure} (threshold: {self.threshold}): likely cause: "
+            f"{self.cause}"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "message": self.message}
+
+
+@dataclass(frozen=True)
+class Activity:
+    """When the portal's articles were first archived (ISO 8601 UTC), from the archive."""
+
+    articles: int = 0
+    oldest_first_seen: str | None = None
+    newest_first_seen: str | None = None
+
+
+def archive_activity(conn: sqlite3.Connection, portal: str) -> Activity:
+    count, oldest, newest = conn.execute(
+        "SELECT count(*), min(first_seen_at), max(first_seen_at) FROM articles WHERE portal = ?",
+        (portal,),
+    ).fetchone()
+    return Activity(count, oldest, newest)
+
+
+def _int(stats: dict[str, Any], key: str) -> int:
+    try:
+        return int(stats.get(key) or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def request_failures(stats: dict[str, Any]) -> tuple[int, int]:
+    """(requests that finally failed, requests) once retries are taken out.
+
+    Every retry follows one failed attempt, so final failures are failed
+    attempts minus retries; robots.txt refusals are not requests that failed.
+    """
+    retries = _int(stats, "retry/count")
+    failed = 0
+    for key, value in stats.items():
+        if key.startswith("downloader/exception_type_count/") and key != _IGNORED_EXCEPTION:
+            failed += int(value or 0)
+        elif key.startswith("downloader/response_status_count/"):
+            status = key.rsplit("/", 1)[1]
+            if status.isdigit() and (int(status) >= 500 or int(status) in _FAILED_STATUSES):
+                failed += int(value or 0)
+    requests = _int(stats, "downloader/request_count") - retries
+    return max(0, failed - retries), max(0, requests)
+
+
+def _share(part: int, whole: int) -> float:
+    return part / whole if whole else 0.0
+
+
+def _parse_time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def check_portal(
+    portal: str,
+    stats: dict[str, Any],
+    thresholds: Thresholds,
+    activity: Activity | None = None,
+    now: datetime | None = None,
+) -> list[HealthFailure]:
+    """Every failed check for one portal's crawl (an empty list: healthy)."""
+    failures: list[HealthFailure] = []
+
+    def fail(check: str, figure: str, threshold: str, cause: str) -> None:
+        failures.append(HealthFailure(portal, check, figure, threshold, cause))
+
+    reason = str(stats.get("finish_reason") or "not_started")
+    if reason not in thresholds.allowed_finish_reasons:
+        fail(
+            "finish_reason",
+            f"the crawl ended with reason {reason!r}",
+            "one of " + ", ".join(thresholds.allowed_finish_reasons),
+            "the run was interrupted (signal, crash) or the spider could not start; see the log",
+        )
+    if stats.get("civicnews/archive_error"):
+        fail(
+            "archive_error",
+            f"the archive could not be written ({stats['civicnews/archive_error']})",
+            "no archive error",
+            "disk full, permissions or a damaged archive",
+        )
+    pages = max(0, _int(stats, "response_received_count") - _int(stats, "robotstxt/response_count"))
+    articles = _int(stats, "civicnews/article_pages")
+    parse_failed = _int(stats, "civicnews/article_parse_failed")
+    # A 304 is a known article confirmed, not a parse: it still shows the crawl works.
+    found = _int(stats, "civicnews/listing_entries") + _int(
+        stats, "civicnews/incremental/not_modified"
+    )
+    if pages and not articles and not found:
+        fail(
+            "nothing_parsed",
+            f"{pages} pages fetched but no article parsed and no article link found",
+            "at least 1 article or article link",
+            "the portal's layout changed (or start_urls no longer point at its news listing)",
+        )
+    article_pages = articles + parse_failed
+    share = _share(parse_failed, article_pages)
+    if article_pages >= thresholds.min_article_pages and share > thresholds.max_parse_failed_share:
+        fail(
+            "parse_failures",
+            f"{parse_failed} of {article_pages} article pages ({share:.0%}) gave no article",
+            f"at most {thresholds.max_parse_failed_share:.0%}",
+            "the article page layout changed",
+        )
+    failed, requests = request_failures(stats)
+    share = _share(failed, requests)
+    if failed and share > thresholds.max_failed_request_share:
+        fail(
+            "request_failures",
+            f"{failed} of {requests} requests ({share:.0%}) failed after retries",
+            f"at most {thresholds.max_failed_request_share:.0%}",
+            "the portal is down, overloaded or blocking the crawler",
+        )
+    if activity is not None and thresholds.stale_days > 0 and activity.articles:
+        now = now or datetime.now(UTC)
+        limit = now - timedelta(days=thresholds.stale_days)
+        oldest = _parse_time(activity.oldest_first_seen)
+        newest = _parse_time(activity.newest_first_seen)
+        if oldest and newest and oldest < limit and newest < limit:
+            days = (now - newest).days
+            fail(
+                "stale",
+                f"no new article archived for {days} days",
+                f"{thresholds.stale_days:g} days",
+                "the portal stopped publishing, or its news moved elsewhere (check start_urls)",
+            )
+    return failures
