@@ -52,12 +52,16 @@ CIVICNEWS_MIN_BODY_CHARS = 20
 SPIDER_MIDDLEWARES = {
     # Nearest the spider: it must see the spider's own output first.
     "civicnews.middlewares.incremental.IncrementalMiddleware": 950,
+    # Behaviour under faults (issue 4): no tracking/session URLs, no endless listing trails.
+    "civicnews.middlewares.urlcleanup.UrlCleanupMiddleware": 890,
+    "civicnews.middlewares.listingdepth.ListingDepthMiddleware": 880,
 }
 EXTENSIONS = {
     # After AutoThrottle (0): its floor is put back after AutoThrottle adjusts a slot.
     "civicnews.extensions.crawldelay.CrawlDelay": 500,
     "civicnews.extensions.maxarticles.MaxArticles": 500,
     "civicnews.extensions.progress.Progress": 500,
+    "civicnews.extensions.failures.FailuresExtension": 500,
 }
 CIVICNEWS_INCREMENTAL = True  # False: --full, listings walked in full
 CIVICNEWS_INCREMENTAL_STOP_AFTER = 10  # consecutive archived listing entries
@@ -74,6 +78,24 @@ CIVICNEWS_HEALTH_MIN_ARTICLE_PAGES = 5
 CIVICNEWS_HEALTH_MAX_FAILED_REQUEST_SHARE = 0.2
 CIVICNEWS_HEALTH_STALE_DAYS = 14
 CIVICNEWS_HEALTH_ALLOWED_FINISH_REASONS = ["finished", "closespider_timeout", "max_articles"]
+
+# Behaviour under faults (issue 4); each component's docstring describes its settings.
+DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's retries are immediate; this one waits (backoff, Retry-After) off the downloader.
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "civicnews.middlewares.retry.BackoffRetryMiddleware": 550,
+    # After decompression (590), before anything reads response.text.
+    "civicnews.middlewares.encoding.EncodingMiddleware": 585,
+}
+CIVICNEWS_RETRY_BACKOFF_BASE = 1.0  # seconds before the first retry, doubled for each next one
+CIVICNEWS_RETRY_BACKOFF_MAX = 30.0
+CIVICNEWS_RETRY_AFTER_MAX = 120.0  # a longer Retry-After gives the page up (failed_pages)
+CIVICNEWS_ENCODING_FIX = True
+CIVICNEWS_LEGACY_ENCODING = "cp1258"  # for non-UTF-8 pages without a credible charset
+CIVICNEWS_LISTING_DEPTH_LIMIT = 1000  # listing-to-listing hops from a start URL; 0: no limit
+CIVICNEWS_URL_CLEANUP = True
+CIVICNEWS_FAILURES_ENABLED = True
+CIVICNEWS_FAILURES_BATCH_SIZE = 100
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -45,11 +45,28 @@ def replica() -> None:
     help="Number of articles on the portal.",
 )
 @click.option("--seed", type=int, default=1, show_default=True, help="Content seed.")
-def serve(family: str, host: str, port: int, articles: int, seed: int) -> None:
+@click.option(
+    "--faults",
+    "faults",
+    default=None,
+    metavar="SPEC",
+    help="Misbehave on request, e.g. '503*2:0.2,slow@article/3,mislabel:0.1' "
+    "(NAME[=ARG][*TIMES][:RATE][@SELECTOR],...; names in the README).",
+)
+def serve(family: str, host: str, port: int, articles: int, seed: int, faults: str | None) -> None:
     """Serve a replica portal until Ctrl-C or SIGTERM."""
-    server = ReplicaServer(
-        family=family, articles=articles, seed=seed, host=host, port=port, log_requests=False
-    )
+    try:
+        server = ReplicaServer(
+            family=family,
+            articles=articles,
+            seed=seed,
+            host=host,
+            port=port,
+            log_requests=False,
+            faults=faults,
+        )
+    except ReplicaError as exc:  # a bad --faults SPEC
+        raise click.BadParameter(str(exc), param_hint="--faults") from None
     try:
         server.start()
     except PortInUseError as exc:
@@ -67,6 +84,8 @@ def serve(family: str, host: str, port: int, articles: int, seed: int) -> None:
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, on_sigterm) if in_main_thread else None
     click.echo(f"Replica {family} portal serving {articles} articles at {server.start_url}")
+    if faults:
+        click.echo(f"Faults: {server.renderer.spec}")
     click.get_text_stream("stdout").flush()
     try:
         while not stopping.wait(0.5):

@@ -30,6 +30,7 @@ Every response has a correct Content-Length, so HTTP/1.1 keep-alive works.
 Test hooks for unattended crawls, described on :class:`ReplicaServer`: ``conditional`` (every
 200 answer carries ``ETag`` and ``Last-Modified`` and a matching conditional request gets 304),
 ``robots_txt`` (e.g. a ``Crawl-delay``) and ``broken_markup`` (a redesign).
+With ``faults=SPEC`` the site misbehaves on request as ``faults.py`` describes.
 """
 
 from __future__ import annotations
@@ -205,6 +206,10 @@ class _Handler(BaseHTTPRequestHandler):
                 status=response.status,
             )
         )
+        perform = getattr(response, "perform", None)
+        if perform is not None:  # a fault (faults.py) answers late, partly or not at all
+            perform(self, method)
+            return
         self.send_response(response.status)
         headers = {"Content-Type": HTML, **response.headers}
         for name, value in headers.items():
@@ -294,6 +299,7 @@ class ReplicaServer:
         host: str = "127.0.0.1",
         port: int = 0,
         log_requests: bool = True,
+        faults: str | None = None,
     ) -> None:
         self.family = family
         # A long-running CLI replica has no reader for the log: let it skip the growing list.
@@ -302,6 +308,11 @@ class ReplicaServer:
         self.requested_port = port
         self.corpus = Corpus(articles, seed)
         self.renderer = renderer_class(family)(self.corpus)
+        if faults:
+            # Misbehaviour on request (see faults.py for the SPEC); wraps any family's renderer.
+            from civicnews.replica.faults import FaultyRenderer
+
+            self.renderer = FaultyRenderer(self.renderer, faults, seed)
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._log: list[RequestRecord] = []

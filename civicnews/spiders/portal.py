@@ -8,7 +8,8 @@ freeze.
 
 Meta keys set on requests: ``civicnews_kind`` ("listing" | "article"),
 ``listing_date_raw`` (the date printed beside the link that led here) and
-``depth`` (Scrapy's own).
+``depth`` (Scrapy's own).  Every request's errback is ``on_failure``: a page
+that finally failed is announced with ``civicnews.signals.page_failed``.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ from typing import Any
 import scrapy
 from scrapy.http import Response, TextResponse
 
+from civicnews.htmlfix import repair_html
 from civicnews.items import ArticleItem
 from civicnews.parsers import Link, get_parser
 from civicnews.parsers.model import ApiPager
 from civicnews.registry import Portal, RegistryError, load_registry
+from civicnews.signals import page_failed
 from civicnews.urls import canonical_url, same_site
 
 logger = logging.getLogger(__name__)
@@ -70,7 +73,16 @@ class PortalSpider(scrapy.Spider):
 
     async def start(self) -> Any:
         for url in self.portal.start_urls:
-            yield scrapy.Request(url, callback=self.parse, meta={"civicnews_kind": "listing"})
+            yield scrapy.Request(
+                url,
+                callback=self.parse,
+                errback=self.on_failure,
+                meta={"civicnews_kind": "listing"},
+            )
+
+    def on_failure(self, failure: Any) -> None:
+        """Errback: retries and redirects are over; extensions.failures records the page."""
+        self.crawler.signals.send_catch_log(signal=page_failed, failure=failure, spider=self)
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         if response.status in GONE_STATUSES or response.status == NOT_MODIFIED:
@@ -91,7 +103,7 @@ class PortalSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             self.crawler.stats.inc_value("civicnews/pages_not_html")
             return
-        page = self.parse_page(response.url, response.text)
+        page = self.parse_page(response.url, repair_html(response.text))
         family = self.portal.family
         if page.listing is not None:
             self.crawler.stats.inc_value("civicnews/listing_pages")
@@ -104,7 +116,10 @@ class PortalSpider(scrapy.Spider):
             for url in page.listing.next_pages:
                 if same_site(url, self.portal.allowed_domains):
                     yield response.follow(
-                        url, callback=self.parse, meta={"civicnews_kind": "listing"}
+                        url,
+                        callback=self.parse,
+                        errback=self.on_failure,
+                        meta={"civicnews_kind": "listing"},
                     )
         if page.article is None:
             if response.meta.get("civicnews_kind") == "article":
@@ -161,6 +176,7 @@ class PortalSpider(scrapy.Spider):
             method=pager.method,
             formdata=formdata,
             callback=self.parse_api,
+            errback=self.on_failure,
             meta={"civicnews_kind": "listing", "civicnews_pager": pager, "page_index": index},
         )
 
@@ -204,6 +220,7 @@ class PortalSpider(scrapy.Spider):
         yield response.follow(
             url,
             callback=self.parse,
+            errback=self.on_failure,
             meta={
                 "civicnews_kind": "article",
                 "listing_date_raw": link.date_raw,
