@@ -25,7 +25,7 @@ class StorePipeline:
 
     Settings: ``CIVICNEWS_DB`` (archive path; empty raises NotConfigured),
     ``CIVICNEWS_BATCH_SIZE`` (items per transaction, default 500),
-    ``CIVICNEWS_COMPRESS_LEVEL`` (zlib level of raw bodies, default 6).
+    ``CIVICNEWS_COMPRESS_LEVEL`` (zlib level of raw bodies, default 3).
     Stats: ``civicnews/articles_new``, ``civicnews/articles_known`` (already
     archived, changed or not), ``civicnews/articles_changed`` (a new revision),
     ``civicnews/articles_gone`` (404/410 on a known article),

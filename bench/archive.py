@@ -1,0 +1,175 @@
+"""Archive speed and size: prints the figures BENCHMARKS.md records.
+
+- articles stored per second through the store pipeline (batched, raw pages
+  included) and through the library API (``Archive.store``);
+- archive size per 1,000 articles with raw captures;
+- search latency (median, 95th percentile) of ten queries, folded and exact,
+  over an archive of 100,000 replica articles.
+
+Articles come from ``civicnews.replica`` directly (content and the Liferay
+renderer's page bytes), not from a crawl, so the figures are the archive's
+alone.  Usage: ``.venv/bin/python bench/archive.py [--store N] [--search N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from civicnews.archive import Archive
+from civicnews.archive.search import INDEXES, fts_query
+from civicnews.items import ArticleItem
+from civicnews.pipelines.store import StorePipeline
+from civicnews.replica.content import Corpus, Figure, Paragraph, Table
+from civicnews.replica.liferay import LiferayRenderer
+
+BASE = "http://127.0.0.1:8080"
+QUERIES = [
+    ("dong ngac", False),
+    ("phong chay chua chay", False),
+    ("Xuân Đỉnh", False),
+    ("hien mau tinh nguyen", False),
+    ('"gia dinh van hoa"', False),
+    ("karaoke", False),
+    ("bao hiem y te", False),
+    ("Thụy Phương", True),
+    ("hộ nghèo", True),
+    ("thể thao", True),
+]
+
+
+def body_text(corpus: Corpus, key: int) -> str:
+    lines = []
+    for block in corpus.article(key).blocks:
+        if isinstance(block, Paragraph):
+            lines.append(" ".join(block.sentences))
+        elif isinstance(block, Figure):
+            lines.append(block.caption)
+        elif isinstance(block, Table):
+            lines.extend(" ".join(row) for row in (block.header, *block.rows))
+    return "\n".join(lines)
+
+
+def items(count: int, seed: int, with_pages: bool) -> list[ArticleItem]:
+    corpus = Corpus(count, seed)
+    renderer = LiferayRenderer(corpus)
+    out = []
+    for key in range(count):
+        meta = corpus.meta(key)
+        path = renderer.article_path(key)
+        page = b""
+        if with_pages:
+            page = renderer.handle("GET", path, "", {}, b"").body
+        out.append(
+            ArticleItem(
+                portal=f"p{key % 4}",
+                url=BASE + path,
+                fetched_url=BASE + path,
+                fetched_at="2026-01-01T00:00:00+00:00",
+                title=meta.title,
+                published_at=meta.published.isoformat(),
+                author=meta.author,
+                sapo=meta.lead,
+                body_text=body_text(corpus, key),
+                response_body=page,
+                response_headers={"Content-Type": ["text/html; charset=utf-8"]},
+                request_headers={"User-Agent": ["civicnews bench"]},
+            )
+        )
+    return out
+
+
+def size_of(path: Path) -> int:
+    Archive(path).close()  # the last close checkpoints the WAL into the main file
+    return sum(p.stat().st_size for p in path.parent.iterdir() if p.name.startswith(path.name))
+
+
+def bench_store(n: int, tmp: Path) -> None:
+    batch = items(n, seed=11, with_pages=True)
+    raw_mb = sum(len(i.response_body) for i in batch) / 1e6
+    print(f"store: {n:,} replica articles, {raw_mb:.1f} MB of raw pages, batches of 500")
+    db = tmp / "pipeline.db"
+    pipe = StorePipeline(str(db), 500)
+    pipe.open_spider()
+    start = time.perf_counter()
+    for it in batch:
+        pipe.process_item(it)
+    pipe.close_spider()
+    elapsed = time.perf_counter() - start
+    print(f"  store pipeline: {n / elapsed:,.0f} articles/s ({elapsed:.2f} s)")
+    size = size_of(db)
+    print(f"  archive size: {size / 1e6:.1f} MB, {size / n * 1000 / 1e6:.2f} MB per 1,000 articles")
+
+    db = tmp / "api.db"
+    start = time.perf_counter()
+    with Archive(db, create=True) as archive:
+        archive.store(batch)
+    elapsed = time.perf_counter() - start
+    print(f"  library API (Archive.store): {n / elapsed:,.0f} articles/s ({elapsed:.2f} s)")
+
+    start = time.perf_counter()
+    with Archive(db) as archive:
+        result = archive.store(
+            ArticleItem(**{**it.__dict__, "fetched_at": "2026-01-02T00:00:00+00:00"})
+            for it in batch
+        )
+    elapsed = time.perf_counter() - start
+    print(f"  refetch, unchanged ({result.known:,} revisits): {n / elapsed:,.0f} articles/s")
+
+
+def bench_search(n: int, tmp: Path, repeat: int) -> None:
+    db = tmp / "search.db"
+    start = time.perf_counter()
+    rows = items(n, seed=12, with_pages=False)
+    made = time.perf_counter() - start
+    start = time.perf_counter()
+    with Archive(db, create=True) as archive:
+        archive.store(rows)
+    stored = time.perf_counter() - start
+    del rows
+    print(
+        f"search: {n:,} replica articles (text only; generated in {made:.0f} s, stored in "
+        f"{stored:.0f} s = {n / stored:,.0f}/s), archive {size_of(db) / 1e6:.0f} MB"
+    )
+    every: list[float] = []
+    with Archive(db) as archive:
+        for query, exact in QUERIES:
+            archive.search(query, exact=exact)  # warm the page cache once
+            times = []
+            for _ in range(repeat):
+                t0 = time.perf_counter()
+                hits = archive.search(query, exact=exact, limit=20)
+                times.append((time.perf_counter() - t0) * 1000)
+            every.extend(times)
+            fts = INDEXES[exact]
+            matches = archive.conn.execute(
+                f"SELECT count(*) FROM {fts} WHERE {fts} MATCH ?", (fts_query(query, exact=exact),)
+            ).fetchone()[0]
+            mode = "exact " if exact else "folded"
+            print(
+                f"  {mode} {query!r:<26} {matches:>7,} matches, {len(hits)} shown: "
+                f"median {statistics.median(times):6.1f} ms"
+            )
+    every.sort()
+    p95 = every[int(len(every) * 0.95) - 1]
+    print(f"  all queries: median {statistics.median(every):.1f} ms, p95 {p95:.1f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", type=int, default=10_000, help="articles for the store runs")
+    parser.add_argument("--search", type=int, default=100_000, help="articles for search")
+    parser.add_argument("--repeat", type=int, default=20, help="runs of each query")
+    args = parser.parse_args()
+    print(f"civicnews archive bench, {os.cpu_count()} CPUs")
+    with tempfile.TemporaryDirectory() as tmp:
+        bench_store(args.store, Path(tmp))
+        bench_search(args.search, Path(tmp), args.repeat)
+
+
+if __name__ == "__main__":
+    main()
