@@ -157,17 +157,37 @@ def test_listing_fixture_api_pagers(case):
     assert [asdict(p) for p in page.listing.api_pagers] == expected["api_pagers"]
 
 
-def test_form_values_from_hidden_inputs():
+@pytest.mark.parametrize(
+    "markup,expected",
+    [
+        (
+            '<input type="hidden" name="Catname" value="kinh-te">'
+            '<input type="hidden" name="Site" value="soyte">'
+            '<input type="hidden" id="pagesize" value="9">',
+            {"Catname": "kinh-te", "Site": "soyte", "PageSize": "9"},
+        ),
+        (
+            '<input type="hidden" id="hdCatname" value="kinh-te">'
+            '<input type="hidden" name="ctl00$hdSite" value="soyte">',
+            {"Catname": "kinh-te", "Site": "soyte"},
+        ),
+        (
+            '<div id="zone" data-config=\'{"Catname":"kinh-te","Site":"soyte",'
+            '"LanguageId":"1"}\'></div>',
+            {"Catname": "kinh-te", "Site": "soyte", "LanguageId": "1"},
+        ),
+    ],
+    ids=["inputs", "prefixed-inputs", "json-attribute"],
+)
+def test_form_values_from_inputs_and_attributes(markup, expected):
     html = (
         '<div class="news-item" data-id="3260828090000101"><a href="/x/y-3260828090000101.htm">'
-        '<h3 class="news-title">Một tiêu đề</h3></a></div>'
-        '<input type="hidden" name="Catname" value="kinh-te">'
-        '<input type="hidden" name="Site" value="soyte">'
-        '<input type="hidden" id="pagesize" value="9">'
+        '<h3 class="news-title">Một tiêu đề</h3></a></div>' + markup
     )
     page = parse_page("hanoi-platform", "https://soyte.hanoi.gov.vn/kinh-te", html)
     (pager,) = page.listing.api_pagers
-    assert pager.formdata == {"Catname": "kinh-te", "Site": "soyte", "PageSize": "9"}
+    assert pager.formdata == expected
+    assert pager.url == "https://soyte.hanoi.gov.vn/api/NewsZone/NewsZone"
 
 
 def test_home_page_boxes_do_not_page():

@@ -401,19 +401,18 @@ def _zone_config(sel: Selector) -> tuple[dict[str, str], list[str], str | None]:
         if raw_ids:
             ids = [i for i in re.split(r"[\s,;]+", raw_ids) if i]
         api = next((best.get(n) for n in _API_ATTRS if best.get(n)), None)
-    # 2. hidden inputs named like the fields.
-    for field in _FIELDS:
-        if field in config:
-            continue
-        value = sel.xpath(
-            "//input[translate(@name,'ABCDEFGHIJKLMNOPQRSTUVWXYZ','abcdefghijklmnopqrstuvwxyz')"
-            f"='{field.lower()}' or translate(@id,'ABCDEFGHIJKLMNOPQRSTUVWXYZ',"
-            f"'abcdefghijklmnopqrstuvwxyz')='{field.lower()}']/@value"
-        ).get()
-        if value and value.strip():
-            config[field] = value.strip()
-    # 3. inline scripts.
-    script = "\n".join(sel.xpath("//script[not(@src)]/text()").getall())
+    # 2. inputs named like the fields ("Catname", "hdCatname", "ctl00_Site"...).
+    for el in sel.root.iter("input"):
+        names = [(el.get(a) or "").lower() for a in ("name", "id")]
+        for field in _FIELDS:
+            value = (el.get("value") or "").strip()
+            if field not in config and value and any(n.endswith(field.lower()) for n in names):
+                config[field] = value
+    # 3. inline scripts, and JSON configs kept in an attribute (data-config='{"Catname":..}').
+    script = "\n".join(
+        sel.xpath("//script[not(@src)]/text()").getall()
+        + sel.xpath("//@*[contains(., 'Catname') or contains(., 'catname')]").getall()
+    )
     if script:
         for field in _FIELDS:
             if field not in config:
