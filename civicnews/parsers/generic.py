@@ -59,7 +59,7 @@ _CONTEXT_PARAMS = re.compile(
 )
 _LIFERAY_PARAMS = re.compile(r"^(p_p_\w+|p_r_p_\w+|_\w+_INSTANCE_\w+|_\d+_\w+)$")
 _ID_PARAMS = re.compile(
-    r"(?:^|&)(?:itemid|newsid|news_id|articleid|article_id|id|tinid|postid|p|nid|cid)=\d+", re.I
+    r"(?:^|&)(?:itemid|newsid|news_id|articleid|article_id|id|tinid|postid|p|nid)=\d+", re.I
 )
 _NOT_PAGES = re.compile(
     r"\.(jpe?g|png|gif|bmp|webp|svg|ico|css|js|pdf|docx?|xlsx?|pptx?|zip|rar|7z|mp[34]|avi)$",
