@@ -54,3 +54,17 @@ def test_related_block_found_by_heading_in_any_case_and_form(heading):
         ("https://p.gov.vn/b", "Tin B", "02/12/2018"),
     ]
     assert containers and containers[0].get("class") == "box"
+
+
+def test_stray_end_tags_do_not_hide_the_article():
+    from civicnews.parsers import parse_page
+
+    html = (
+        "<html><body><div class='asset-full-content'><h3 class='header-title'>Tiêu đề</h3>"
+        "<div class='widget'>quảng cáo</body></html></div>"
+        "<div class='journal-content-article'><p>Nội dung chính của bài viết sau thẻ lạc.</p>"
+        "</div></div></body></html>"
+    )
+    page = parse_page("liferay", "https://p.gov.vn/-/a", html)
+    assert page.article is not None
+    assert page.article.body_text == "Nội dung chính của bài viết sau thẻ lạc."

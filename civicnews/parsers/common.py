@@ -17,6 +17,7 @@ from lxml import html as lxml_html
 from parsel import Selector
 
 from civicnews.dates import parse_date
+from civicnews.htmlfix import repair_html
 from civicnews.parsers.model import Link
 from civicnews.text import fold_key, normalize_block, normalize_inline
 
@@ -63,7 +64,9 @@ _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "#", "about:", "call
 
 
 def selector(html: str, url: str) -> Selector:
-    return Selector(text=html or "<html></html>", base_url=url)
+    # Every family parser starts here, so the repairs browsers make
+    # implicitly (see civicnews.htmlfix) apply to saved pages and crawls alike.
+    return Selector(text=repair_html(html) or "<html></html>", base_url=url)
 
 
 def absolute(base_url: str, href: str | None) -> str | None:

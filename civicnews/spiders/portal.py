@@ -22,7 +22,6 @@ from typing import Any
 import scrapy
 from scrapy.http import Response, TextResponse
 
-from civicnews.htmlfix import repair_html
 from civicnews.items import ArticleItem
 from civicnews.parsers import Link, get_parser
 from civicnews.parsers.model import ApiPager
@@ -103,7 +102,7 @@ class PortalSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             self.crawler.stats.inc_value("civicnews/pages_not_html")
             return
-        page = self.parse_page(response.url, repair_html(response.text))
+        page = self.parse_page(response.url, response.text)
         family = self.portal.family
         if page.listing is not None:
             self.crawler.stats.inc_value("civicnews/listing_pages")
