@@ -91,5 +91,10 @@ def article_identity(url: str) -> str | None:
 
 
 def same_site(url: str, allowed_domains: tuple[str, ...] | list[str]) -> bool:
-    host = (urlsplit(url).hostname or "").lower()
-    return any(host == d or host.endswith("." + d) for d in allowed_domains)
+    """Is ``url`` on one of the portal's hosts (``www.`` or not)?
+
+    Subdomains do not count: the city portal hanoi.gov.vn must not wander
+    into the thirty district and ward portals under *.hanoi.gov.vn.
+    """
+    host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    return any(host == d.lower().removeprefix("www.") for d in allowed_domains)

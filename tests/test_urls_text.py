@@ -37,6 +37,8 @@ def test_same_site():
     assert same_site("https://a.hanoi.gov.vn/x", ["a.hanoi.gov.vn"])
     assert same_site("https://www.a.hanoi.gov.vn/x", ["a.hanoi.gov.vn"])
     assert not same_site("https://hanoi.gov.vn/x", ["a.hanoi.gov.vn"])
+    assert same_site("https://www.hanoi.gov.vn/x", ["hanoi.gov.vn"])
+    assert not same_site("https://caugiay.hanoi.gov.vn/x", ["hanoi.gov.vn"])
     assert not same_site("https://evila.hanoi.gov.vn/x", ["a.hanoi.gov.vn"])
 
 
