@@ -27,6 +27,7 @@ import hashlib
 import json
 import zlib
 from collections.abc import Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -35,6 +36,7 @@ import sqlite_utils
 from itemadapter import ItemAdapter
 
 from civicnews.archive.db import write_transaction
+from civicnews.archive.migrations.m005_search import index_new_rows
 from civicnews.urls import article_identity
 
 GONE_STATUSES = (404, 410)
@@ -101,7 +103,7 @@ class _State:
 
 @dataclass
 class _Batch:
-    raw: list[tuple] = field(default_factory=list)
+    raw: list[tuple[str, int, Future]] = field(default_factory=list)  # compressing
     inserts: dict[str, dict[str, Any]] = field(default_factory=dict)
     captures: list[tuple] = field(default_factory=list)
     revisions: list[tuple] = field(default_factory=list)
@@ -133,12 +135,14 @@ class ArchiveWriter:
         records = [_record(ItemAdapter(item)) for item in items]
         if not records:
             return WriteResult()
-        with write_transaction(self.conn):
-            return self._write(records)
+        # zlib and SQLite both release the GIL: pages compress on the second
+        # core while this thread hashes, inserts and indexes the batch.
+        with ThreadPoolExecutor(max_workers=2) as pool, write_transaction(self.conn):
+            return self._write(records, pool)
 
     # -- one batch --------------------------------------------------------------------------
 
-    def _write(self, records: list[dict[str, Any]]) -> WriteResult:
+    def _write(self, records: list[dict[str, Any]], pool: ThreadPoolExecutor) -> WriteResult:
         result = WriteResult()
         states = self._load_states(records)
         digests = self._known_digests(records)
@@ -167,13 +171,17 @@ class ArchiveWriter:
             digest = None
             body = rec["body"]
             if body and status != NOT_MODIFIED:
-                digest = body_digest(body)
+                digest = rec["digest"]
                 if digest not in digests:
                     if kind == "revisit":
                         digest = None  # same content, other chrome bytes: not kept
                     else:
                         batch.raw.append(
-                            (digest, len(body), zlib.compress(body, self.compress_level))
+                            (
+                                digest,
+                                len(body),
+                                pool.submit(zlib.compress, body, self.compress_level),
+                            )
                         )
                         digests.add(digest)
             if state is None:
@@ -337,7 +345,7 @@ class ArchiveWriter:
         return states
 
     def _known_digests(self, records: list[dict[str, Any]]) -> set[str]:
-        digests = {body_digest(r["body"]) for r in records if r["body"]}
+        digests = {r["digest"] for r in records if r["digest"]}
         if not digests:
             return set()
         return {
@@ -367,18 +375,25 @@ class ArchiveWriter:
 
     def _flush(self, b: _Batch) -> None:
         conn = self.conn
-        if b.raw:
-            conn.executemany(
-                "INSERT OR IGNORE INTO raw_bodies (digest, size, compression, data) "
-                "VALUES (?, ?, 'zlib', ?)",
-                b.raw,
-            )
         if b.inserts:
             rows = list(b.inserts.values())
             cols = list(rows[0])
+            before = conn.execute("SELECT coalesce(max(rowid), 0) FROM articles").fetchone()[0]
+            # Index the batch in one statement per index, not a trigger per row
+            # (see migration m005); the flag never outlives this transaction.
+            conn.execute("UPDATE fts_bulk_load SET active = 1")
             conn.executemany(
                 f"INSERT INTO articles ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
                 [tuple(r[c] for c in cols) for r in rows],
+            )
+            index_new_rows(conn, before)
+            conn.execute("UPDATE fts_bulk_load SET active = 0")
+        if b.raw:
+            # Last of the inserts the captures depend on: the pool had the most time.
+            conn.executemany(
+                "INSERT OR IGNORE INTO raw_bodies (digest, size, compression, data) "
+                "VALUES (?, ?, 'zlib', ?)",
+                [(digest, size, data.result()) for digest, size, data in b.raw],
             )
         if b.captures:
             conn.executemany(
@@ -475,6 +490,7 @@ def _record(adapter: ItemAdapter) -> dict[str, Any]:
         "content_hash": content_hash(row),
         "text_hash": text_hash(row["body_text"]) if status not in (304, 404, 410) else None,
         "body": body,
+        "digest": body_digest(body) if body else None,
         "response_headers": json.dumps(headers, ensure_ascii=False),
         "request_headers": json.dumps(adapter.get("request_headers") or {}, ensure_ascii=False),
         "etag": _header(headers, "etag"),

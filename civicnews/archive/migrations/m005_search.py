@@ -12,7 +12,12 @@
 - ``articles_fts_exact``: the same columns, ``remove_diacritics 0``: case
   folded, diacritics as typed ("thể" does not match "thế").
 - Triggers keep both in sync on insert, delete and on updates of the three
-  columns (an update of ``last_seen_at`` alone does not touch the indexes).
+  columns (an update of ``last_seen_at`` alone does not touch the indexes),
+  whoever writes.  civicnews' own writer indexes a batch of new articles in
+  one ``INSERT ... SELECT`` per index instead, three times faster than a
+  trigger per row: inside its transaction it sets ``fts_bulk_load.active``
+  to 1 (which the insert trigger checks) and back to 0 before committing, so
+  no other connection ever sees it set, and a crash rolls it back.
 - ``article_ids``: identities shared by every URL of one article where the
   URL scheme has an id (``civicnews.urls.article_identity``).
 - ``related_links.linked_url``: the URL exactly as the related block linked
@@ -49,7 +54,10 @@ def apply(conn: sqlite3.Connection) -> None:
             {cols}, content='articles', content_rowid='rowid',
             tokenize='unicode61 remove_diacritics 0'
         );
-        CREATE TRIGGER articles_fts_ai AFTER INSERT ON articles BEGIN
+        CREATE TABLE fts_bulk_load (active INTEGER NOT NULL);
+        INSERT INTO fts_bulk_load (active) VALUES (0);
+        CREATE TRIGGER articles_fts_ai AFTER INSERT ON articles
+        WHEN NOT coalesce((SELECT active FROM fts_bulk_load), 0) BEGIN
             INSERT INTO articles_fts (rowid, {cols}) VALUES (new.rowid, {_values("new", True)});
             INSERT INTO articles_fts_exact (rowid, {cols})
                 VALUES (new.rowid, {_values("new", False)});
@@ -79,8 +87,19 @@ def apply(conn: sqlite3.Connection) -> None:
         """,
     )
     # Articles archived before this version enter both indexes now.
+    index_new_rows(conn, after_rowid=0)
+
+
+def index_new_rows(conn: sqlite3.Connection, after_rowid: int) -> None:
+    """Add articles with a rowid above ``after_rowid`` to both indexes, set-based."""
+    cols = ", ".join(COLUMNS)
     conn.execute(
         f"INSERT INTO articles_fts (rowid, {cols}) "
-        f"SELECT rowid, {', '.join(folded(c) for c in COLUMNS)} FROM articles"
+        f"SELECT rowid, {', '.join(folded(c) for c in COLUMNS)} FROM articles WHERE rowid > ?",
+        (after_rowid,),
     )
-    conn.execute("INSERT INTO articles_fts_exact (articles_fts_exact) VALUES ('rebuild')")
+    conn.execute(
+        f"INSERT INTO articles_fts_exact (rowid, {cols}) "
+        f"SELECT rowid, {cols} FROM articles WHERE rowid > ?",
+        (after_rowid,),
+    )
