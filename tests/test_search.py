@@ -207,3 +207,22 @@ def test_cli_bad_input_is_one_line(archive_path, args, code, needle):
     assert needle in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
     assert "Traceback" not in out.stderr
+
+
+def test_rows_written_by_another_program_are_indexed_too(tmp_path):
+    # civicnews' writer indexes its batches itself; the triggers serve everyone else.
+    path = tmp_path / "a.db"
+    with Archive(path, create=True) as archive:
+        archive.store([item("dongda")])
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT active FROM fts_bulk_load").fetchall() == [(0,)]
+    conn.execute(
+        "INSERT INTO articles (url, portal, title, body_text, first_seen_at, last_seen_at) "
+        "VALUES ('https://x.vn/1', 'x', 'Phường Định Công', 'Nội dung.', 't', 't')"
+    )
+    conn.commit()
+    conn.close()
+    with Archive(path) as archive:
+        assert [h.url for h in archive.search("dinh cong")] == ["https://x.vn/1"]
+        assert [h.url for h in archive.search("Định", exact=True)] == ["https://x.vn/1"]
+        assert found(archive.search("dong da")) == {"dongda"}
