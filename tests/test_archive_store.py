@@ -205,3 +205,25 @@ def test_library_api_get_revisions_iter_and_raw(tmp_path):
             ("caugiay", 2, 2),
             ("dongda", 1, 0),
         ]
+
+
+def test_stats_last_run_with_and_without_crawl_runs(tmp_path):
+    db = tmp_path / "a.db"
+    with Archive(db, create=True) as archive:
+        assert archive.stats()["last_run"] is None  # no run recorded yet
+        archive.conn.execute(
+            "INSERT INTO crawl_runs (started_at, finished_at, version, finish_reason, exit_code) "
+            "VALUES ('2025-01-01T00:00:00+00:00', '2025-01-01T00:10:00+00:00', 't', 'finished', 0)"
+        )
+        run = archive.stats()["last_run"]
+        assert (run["finished_at"], run["finish_reason"], run["exit_code"]) == (
+            "2025-01-01T00:10:00+00:00",
+            "finished",
+            0,
+        )
+    # an archive from before runs were recorded (the table absent) is no error either
+    old = tmp_path / "old.db"
+    with Archive(old, create=True) as archive:
+        archive.conn.execute("PRAGMA foreign_keys = OFF")
+        archive.conn.execute("DROP TABLE crawl_runs")
+        assert archive.stats()["last_run"] is None

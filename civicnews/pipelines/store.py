@@ -98,7 +98,7 @@ class StorePipeline:
         if self.stats:
             for name in ("new", "known", "changed", "gone", "gone_unknown", "not_modified"):
                 value = getattr(result, name)
-                if value or name in ("new", "known"):
+                if value or name in ("new", "known", "changed"):
                     self.stats.inc_value(f"civicnews/articles_{name}", value)
 
     def _fail(self, message: str) -> None:
