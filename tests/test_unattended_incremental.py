@@ -203,3 +203,42 @@ def test_time_limit_ends_a_run_normally(site):
     assert portal["finish_reason"] == "closespider_timeout"
     assert summary["exit_code"] == 0
     assert rows(db, "SELECT count(*) FROM articles")[0][0] < ARTICLES
+
+
+def _listing_path(page: int) -> str:
+    return (
+        "/tin-tuc-su-kien?p_p_id=101_INSTANCE_aB3xK9LmQw2Z&p_p_lifecycle=0"
+        f"&_101_INSTANCE_aB3xK9LmQw2Z_cur={page}&_101_INSTANCE_aB3xK9LmQw2Z_delta=10"
+    )
+
+
+def test_a_listing_page_that_fails_does_not_end_the_walk(tmp_path):
+    # The replica's faults pick pages by a seeded hash: take the first seed whose
+    # "connection dropped on half the listing pages" hits listing page 2 and no other.
+    spec = "drop*all:0.5@listing"
+    pages = {"/tin-tuc-su-kien": 1, **{_listing_path(n): n for n in (1, 2, 3)}}
+    for seed in range(1, 200):
+        hit = ReplicaServer("liferay", articles=ARTICLES, seed=seed, faults=spec).renderer
+        if {n for path, n in pages.items() if hit.faults_for(path)} == {2}:
+            break
+    db = tmp_path / "archive.db"
+    with ReplicaServer("liferay", articles=ARTICLES, seed=seed, faults=spec) as replica:
+        pf = tmp_path / "portals.toml"
+        pf.write_text(portal_toml("replica", replica.start_url), "utf-8")
+        fast_retries = ("--set", "CIVICNEWS_RETRY_BACKOFF_BASE=0.05")
+        crawl(pf, db, *fast_retries)
+        forget(db, [a["url"] for a in replica.ground_truth()[:5]])
+        replica.clear_requests()
+        summary = crawl(pf, db, *fast_retries)
+        walked = listing_pages(replica)
+        base = replica.url
+    # Page 1 ends with five archived articles in a row; page 2 never answers: the walk
+    # goes on with page 3, and the failure is still recorded (the spider's errback ran).
+    assert walked == {1, 2, 3}
+    assert summary["totals"]["articles_new"] == 5
+    failed = rows(
+        db,
+        "SELECT url, page FROM failed_pages WHERE run_started_at = ?",
+        (rows(db, "SELECT max(run_started_at) FROM failed_pages")[0][0],),
+    )
+    assert failed == [(base + _listing_path(2), "listing")]

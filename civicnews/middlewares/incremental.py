@@ -45,6 +45,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import scrapy
@@ -136,6 +137,7 @@ class IncrementalMiddleware:
         self.known: dict[str, Known] = {}
         self.aliases: dict[str, str] = {}  # URL seen, or article id -> article URL
         self.refresh_before: str | None = None
+        self.errback: Any = None
         self.stop_enabled = False
         self.sequential = False
         self._visited: set[str] = set()
@@ -172,6 +174,7 @@ class IncrementalMiddleware:
             return
         self.family = portal.family
         self.date_order = portal.date_order
+        self.errback = getattr(spider, "on_failure", None)
         try:
             db = connect(self.db_path)
         except ArchiveError as exc:
@@ -268,6 +271,8 @@ class IncrementalMiddleware:
 
     def _after(self, response: Response) -> Iterator[Any]:
         if self.sequential and response.meta.get("civicnews_kind") == "listing":
+            if response.meta.get("civicnews_walk_continued"):
+                return  # an error page: the errback already asked for the next one
             yield from self._after_listing(self._chain(response))
         elif response.status == NOT_MODIFIED and response.meta.get("civicnews_refresh"):
             # Not modified: the page's related links are the ones stored.
@@ -322,16 +327,20 @@ class IncrementalMiddleware:
 
     def _walked(self, request: scrapy.Request) -> scrapy.Request:
         request.meta["civicnews_walked"] = True
-        # A listing page that fails must not end the walk: go on with the next one.
-        return request.replace(errback=self._listing_failed)
+        # A listing page that fails must not end the walk: go on with the next one
+        # (after the request's own errback, which records the failure).
+        errback = partial(self._listing_failed, request.errback)
+        return request.replace(errback=errback)
 
-    def _listing_failed(self, failure: Any) -> Iterable[scrapy.Request]:
+    def _listing_failed(self, errback: Any, failure: Any) -> list[Any]:
+        out = list(errback(failure) or []) if errback is not None else []
         request = getattr(failure, "request", None)
         chain = self._chains.get(request.meta.get("civicnews_chain")) if request else None
         if chain is None or chain.stopped:
-            return []
+            return out
+        request.meta["civicnews_walk_continued"] = True
         nxt = chain.pop()
-        return [self._walked(nxt)] if nxt is not None else []
+        return out + ([self._walked(nxt)] if nxt is not None else [])
 
     def _output(self, out: Any) -> Iterator[Any]:
         if isinstance(out, scrapy.Request) and out.meta.get("civicnews_kind") == "article":
@@ -402,6 +411,8 @@ class IncrementalMiddleware:
     def _request(self, url: str, date_raw: str | None) -> scrapy.Request:
         return scrapy.Request(
             url,
+            # The spider's errback records pages that finally failed (failed_pages).
+            errback=self.errback,
             meta={
                 "civicnews_kind": "article",
                 "listing_date_raw": date_raw,
