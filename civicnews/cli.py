@@ -252,7 +252,7 @@ def _progress_wanted(silent: bool) -> bool:
 
 
 def _run(portals, db, portals_file, verbose, extra_settings=None, argv=None, options=None):
-    from civicnews.crawl import run_crawl  # imports Scrapy: keep `--help` fast
+    from civicnews.crawl import SettingsError, run_crawl  # imports Scrapy: keep `--help` fast
     from civicnews.lock import LockHeld
 
     settings = {"LOG_LEVEL": "INFO" if verbose else "WARNING", **(extra_settings or {})}
@@ -264,6 +264,8 @@ def _run(portals, db, portals_file, verbose, extra_settings=None, argv=None, opt
         raise click.ClickException(str(exc)) from None
     except LockHeld as exc:
         raise LockedError(str(exc)) from None
+    except SettingsError as exc:
+        raise ConfigError(str(exc)) from None
     except Exception as exc:
         raise click.ClickException(
             f"the crawl crashed ({type(exc).__name__}: {exc}); the run is recorded in "

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -152,14 +152,21 @@ def run_crawl(
 ) -> RunSummary:
     """Crawl ``portals`` into the archive at ``db_path``; blocks until done.
 
-    Raises :class:`civicnews.archive.ArchiveError` before any request is sent
-    when the archive cannot be opened for writing, and
-    :class:`civicnews.lock.LockHeld` when another run holds the archive's
-    lock.  Every run that got the lock has its ``crawl_runs`` row, completed
-    even when the crawl raises (the exception is then re-raised).
+    Raises, before any request is sent, :class:`SettingsError` on a setting
+    it cannot use, :class:`civicnews.archive.ArchiveError` when the archive
+    cannot be opened for writing, and :class:`civicnews.lock.LockHeld` when
+    another run holds the archive's lock.  Every run that got the lock has its
+    ``crawl_runs`` row, completed even when the crawl raises (the exception is
+    then re-raised).
     """
     db_path = str(db_path)
     portals = list(portals)
+    overrides: dict[str, Any] = {"CIVICNEWS_DB": db_path}
+    if portals_file:
+        overrides["CIVICNEWS_PORTALS_FILE"] = str(portals_file)
+    overrides.update(settings or {})
+    merged = project_settings(overrides)
+    thresholds = check_settings(merged)
     # Fail fast, before the first request, on an unusable archive.
     connect(db_path).conn.close()
     lock = ArchiveLock(db_path, argv=argv)
@@ -168,16 +175,47 @@ def run_crawl(
     except LockError as exc:
         raise ArchiveError(str(exc.strerror or exc)) from None
     try:
-        return _locked_run(portals, db_path, portals_file, settings, argv, options)
+        return _locked_run(portals, db_path, portals_file, merged, thresholds, argv, options)
     finally:
         lock.release()
+
+
+class SettingsError(ValueError):
+    """A setting has a value civicnews cannot use: a configuration error (exit 2)."""
+
+
+def check_settings(settings: Settings) -> Thresholds:
+    """Check the settings a run reads before it starts; returns the health thresholds."""
+    problems = []
+    try:
+        thresholds = Thresholds.from_settings(settings)
+    except ValueError as exc:
+        problems.append(str(exc))
+    parsers = {
+        "CIVICNEWS_SINCE": date.fromisoformat,
+        "CIVICNEWS_REFRESH_AFTER_DAYS": float,
+        "CIVICNEWS_MAX_ARTICLES": int,
+        "CIVICNEWS_INCREMENTAL_STOP_AFTER": int,
+    }
+    for name, parse in parsers.items():
+        value = settings.get(name)
+        if value in (None, ""):
+            continue
+        try:
+            parse(str(value))
+        except ValueError:
+            problems.append(f"{name}: cannot use {value!r}")
+    if problems:
+        raise SettingsError("; ".join(problems))
+    return thresholds
 
 
 def _locked_run(
     portals: list[Portal],
     db_path: str,
     portals_file: str | Path | None,
-    settings: dict[str, Any] | None,
+    merged: Settings,
+    thresholds: Thresholds,
     argv: list[str] | None,
     options: dict[str, Any] | None,
 ) -> RunSummary:
@@ -189,12 +227,8 @@ def _locked_run(
         options=options,
         started_at=summary.started_at,
     )
-    overrides: dict[str, Any] = {"CIVICNEWS_DB": db_path, "CIVICNEWS_RUN_ID": summary.run_id}
-    if portals_file:
-        overrides["CIVICNEWS_PORTALS_FILE"] = str(portals_file)
-    overrides.update(settings or {})
+    merged.set("CIVICNEWS_RUN_ID", summary.run_id, priority="cmdline")
     try:
-        merged = project_settings(overrides)
         process = CrawlerProcess(merged)
         crawlers = []
         for portal in portals:
@@ -205,7 +239,7 @@ def _locked_run(
         for key, crawler in crawlers:
             stats = crawler.stats.get_stats() if crawler.stats else {}
             summary.portals.append(PortalResult.from_stats(key, dict(stats)))
-        check_health(summary, Thresholds.from_settings(merged))
+        check_health(summary, thresholds)
     except BaseException as exc:
         summary.crashed = " ".join(f"{type(exc).__name__}: {exc}".split())[:500]
         logger.exception("the crawl crashed")

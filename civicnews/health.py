@@ -46,20 +46,38 @@ class Thresholds:
 
     @classmethod
     def from_settings(cls, settings: Any) -> Thresholds:
+        """Read the ``CIVICNEWS_HEALTH_*`` settings; ValueError names a bad one."""
         reasons = settings.getlist("CIVICNEWS_HEALTH_ALLOWED_FINISH_REASONS") or list(
             ALLOWED_FINISH_REASONS
         )
         return cls(
-            max_parse_failed_share=settings.getfloat(
-                "CIVICNEWS_HEALTH_MAX_PARSE_FAILED_SHARE", 0.2
-            ),
-            min_article_pages=settings.getint("CIVICNEWS_HEALTH_MIN_ARTICLE_PAGES", 5),
-            max_failed_request_share=settings.getfloat(
-                "CIVICNEWS_HEALTH_MAX_FAILED_REQUEST_SHARE", 0.2
-            ),
-            stale_days=settings.getfloat("CIVICNEWS_HEALTH_STALE_DAYS", 14.0),
+            max_parse_failed_share=_number(settings, "CIVICNEWS_HEALTH_MAX_PARSE_FAILED_SHARE"),
+            min_article_pages=int(_number(settings, "CIVICNEWS_HEALTH_MIN_ARTICLE_PAGES")),
+            max_failed_request_share=_number(settings, "CIVICNEWS_HEALTH_MAX_FAILED_REQUEST_SHARE"),
+            stale_days=_number(settings, "CIVICNEWS_HEALTH_STALE_DAYS"),
             allowed_finish_reasons=tuple(reasons),
         )
+
+
+_DEFAULTS = {
+    "CIVICNEWS_HEALTH_MAX_PARSE_FAILED_SHARE": Thresholds.max_parse_failed_share,
+    "CIVICNEWS_HEALTH_MIN_ARTICLE_PAGES": Thresholds.min_article_pages,
+    "CIVICNEWS_HEALTH_MAX_FAILED_REQUEST_SHARE": Thresholds.max_failed_request_share,
+    "CIVICNEWS_HEALTH_STALE_DAYS": Thresholds.stale_days,
+}
+
+
+def _number(settings: Any, name: str) -> float:
+    raw = settings.get(name)
+    if raw in (None, ""):
+        return float(_DEFAULTS[name])
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        value = -1.0
+    if not value >= 0 or value == float("inf"):
+        raise ValueError(f"{name}: expected a number of 0 or more, got {raw!r}")
+    return value
 
 
 @dataclass(frozen=True)

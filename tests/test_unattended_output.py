@@ -44,6 +44,12 @@ def _crawl(db, pf, *extra, env=None):
         ("--refresh-after", "nan", "--refresh-after: expected a number of days (0 or more)"),
         ("--time-limit", "soon", "--time-limit: expected a duration such as 90m, 2h or 3600"),
         ("--time-limit", "0", "--time-limit: expected a duration such as 90m, 2h or 3600"),
+        (
+            "--set",
+            "CIVICNEWS_HEALTH_STALE_DAYS=soon",
+            "CIVICNEWS_HEALTH_STALE_DAYS: expected a number of 0 or more, got 'soon'",
+        ),
+        ("--set", "CIVICNEWS_SINCE=yesterday", "CIVICNEWS_SINCE: cannot use 'yesterday'"),
     ],
 )
 def test_bad_option_values_exit_2_with_one_line(tmp_path, pf, option, value, message):
