@@ -171,3 +171,17 @@ def test_crawl_json_summary(tmp_path, portals_file):
     assert portal["pages"] > 60
     assert os.path.exists(db)
     assert sqlite3.connect(db).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_every_table_and_column_is_documented(tmp_path):
+    from civicnews.archive import connect
+
+    db = connect(tmp_path / "schema.db")
+    # FTS5's own shadow tables (_data, _idx, ...) are SQLite internals.
+    shadow = ("_data", "_idx", "_docsize", "_config", "_content")
+    for table in db.table_names():
+        if table.endswith(shadow):
+            continue
+        assert f"`{table}`" in README, f"table {table} is not in README.md"
+        for column in db[table].columns:
+            assert f"`{column.name}`" in README, f"{table}.{column.name} is not in README.md"
