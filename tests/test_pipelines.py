@@ -66,6 +66,15 @@ def test_date_pipeline_page_listing_and_unparsed():
     assert s.get_value("civicnews/date_unparsed") == 1
 
 
+def test_gone_and_not_modified_signals_are_not_dated():
+    s = stats()
+    pipe = ParseDatePipeline(s)
+    for status in (304, 404, 410):
+        out = pipe.process_item(item(status=status, published_raw=None, title=None, body_text=""))
+        assert out.published_at is None
+    assert s.get_value("civicnews/date_missing") is None
+
+
 def test_validate_drops_with_reason():
     s = stats()
     pipe = ValidatePipeline(s, min_body_chars=20)

@@ -30,6 +30,8 @@ class ParseDatePipeline:
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
+        if adapter.get("status") in (304, 404, 410):
+            return item  # a "not modified" or "gone" signal carries no page to date
         now = _fetched_at(adapter.get("fetched_at"))
         order = adapter.get("date_order") or "DMY"
         raw = adapter.get("published_raw")
