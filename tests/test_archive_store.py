@@ -37,14 +37,21 @@ def item(n: int = 1, **kw) -> ArticleItem:
     return ArticleItem(**base)
 
 
+def put(pipe, item) -> None:
+    """What a crawl does, on one thread: buffer, and write each full batch."""
+    batch = pipe.add(item)
+    if batch:
+        pipe.write_batch(batch)
+
+
 def store(path, items, batch=500):
     crawler = get_crawler(settings_dict={"CIVICNEWS_DB": str(path), "CIVICNEWS_BATCH_SIZE": batch})
     crawler.stats = MemoryStatsCollector(crawler)
     pipe = StorePipeline.from_crawler(crawler)
     pipe.open_spider()
     for it in items:
-        pipe.process_item(it)
-    pipe.close_spider()
+        put(pipe, it)
+    pipe.close()
     return crawler.stats
 
 

@@ -87,6 +87,13 @@ def test_validate_drops_with_reason():
     assert s.get_value("civicnews/dropped") == 2
 
 
+def put(pipe, item) -> None:
+    """What a crawl does, on one thread: buffer, and write each full batch."""
+    batch = pipe.add(item)
+    if batch:
+        pipe.write_batch(batch)
+
+
 def _store(path, batch=2):
     crawler = get_crawler(settings_dict={"CIVICNEWS_DB": str(path), "CIVICNEWS_BATCH_SIZE": batch})
     crawler.stats = MemoryStatsCollector(crawler)
@@ -99,10 +106,10 @@ def test_store_batches_and_stores_each_url_once(tmp_path):
     db = tmp_path / "a.db"
     pipe, s = _store(db, batch=3)
     for i in range(5):
-        pipe.process_item(
-            item(url=f"https://p.gov.vn/a/{i % 4}", fetched_at=f"2018-12-01T0{i}:00:00+00:00")
+        put(
+            pipe, item(url=f"https://p.gov.vn/a/{i % 4}", fetched_at=f"2018-12-01T0{i}:00:00+00:00")
         )
-    pipe.close_spider()
+    pipe.close()
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 4
     # a/0 came twice, in two batches: first_seen from the first, last_seen from the second
@@ -123,9 +130,9 @@ def test_store_read_only_archive_is_a_clear_error(tmp_path):
     # query_only makes SQLite refuse writes exactly as on a read-only file
     # (the suite runs as root, which ignores file permission bits).
     pipe.db.conn.execute("PRAGMA query_only = ON")
-    pipe.process_item(item())
+    put(pipe, item())
     assert "read-only" in s.get_value("civicnews/archive_error")
-    pipe.close_spider()
+    pipe.close()
 
 
 def test_archive_refuses_missing_directory_and_non_database(tmp_path):
@@ -140,16 +147,16 @@ def test_archive_refuses_missing_directory_and_non_database(tmp_path):
 def test_store_failure_mid_crawl_keeps_what_was_archived(tmp_path):
     db = tmp_path / "a.db"
     pipe, s = _store(db, batch=1)
-    pipe.process_item(item(url="https://p.gov.vn/a/1"))
+    put(pipe, item(url="https://p.gov.vn/a/1"))
     # Another process locks the archive; the next batch must fail cleanly.
     other = sqlite3.connect(db, timeout=0)
     other.execute("BEGIN EXCLUSIVE")
     pipe.db.conn.execute("PRAGMA busy_timeout = 50")
-    pipe.process_item(item(url="https://p.gov.vn/a/2"))
+    put(pipe, item(url="https://p.gov.vn/a/2"))
     other.rollback()
     other.close()
     assert "locked" in s.get_value("civicnews/archive_error")
-    pipe.close_spider()
+    pipe.close()
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert [u for (u,) in conn.execute("SELECT url FROM articles")] == ["https://p.gov.vn/a/1"]

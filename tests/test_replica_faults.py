@@ -120,7 +120,7 @@ def test_unknown_article_key_is_rejected_before_serving() -> None:
 
 def test_catalogue_is_documented_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text("utf-8")
-    section = readme.split("## Replica portal and faults", 1)[1].split("\n## ", 1)[0]
+    section = readme.split("### Faults on request", 1)[1].split("\n## ", 1)[0]
     for name in CATALOGUE:
         assert f"`{name}`" in section, name
 

@@ -100,7 +100,11 @@ def connect(
         else:
             # isolation_level=None: transactions are explicit (BEGIN in migrate,
             # db.atomic() in writers), never opened implicitly by the driver.
-            conn = sqlite3.connect(str(path), timeout=10, isolation_level=None)
+            conn = sqlite3.connect(
+                str(path), timeout=10, isolation_level=None,
+                # The store writes batches on a worker thread, one at a time.
+                check_same_thread=False,
+            )
         conn.execute("PRAGMA busy_timeout = 10000")
         if not readonly:
             conn.execute("PRAGMA journal_mode = WAL")

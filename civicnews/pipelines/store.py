@@ -5,7 +5,11 @@ import sqlite3
 from typing import Any
 
 from scrapy.exceptions import NotConfigured
-from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
+from twisted.internet import reactor
+from twisted.internet.defer import DeferredLock
+from twisted.internet.threads import deferToThread
+from twisted.python.threadable import isInIOThread
 
 from civicnews.archive import ArchiveError, connect
 from civicnews.archive.db import explain
@@ -52,6 +56,7 @@ class StorePipeline:
         self.writer: ArchiveWriter | None = None
         self.buffer: list[Any] = []
         self.failed = False
+        self._lock: DeferredLock | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -68,28 +73,53 @@ class StorePipeline:
     def open_spider(self) -> None:
         self.db = connect(self.db_path)
         self.writer = ArchiveWriter(self.db, compress_level=self.compress_level)
+        self._lock = DeferredLock()
 
-    def close_spider(self) -> None:
+    async def process_item(self, item: Any) -> Any:
+        if self.failed:
+            return item
+        batch = self.add(item)
+        if batch:
+            # The batch is written on a worker thread while the crawl goes on:
+            # SQLite, zlib and hashlib release the GIL.  The lock keeps one
+            # batch in flight at a time, in order.
+            await maybe_deferred_to_future(self._lock.run(deferToThread, self.write_batch, batch))
+        return item
+
+    async def close_spider(self) -> None:
+        if self.db is None:
+            return
+        batch, self.buffer = self.buffer, []
+        await maybe_deferred_to_future(self._lock.run(deferToThread, self.write_batch, batch))
+        self.close()
+
+    def add(self, item: Any) -> list[Any] | None:
+        """Buffer ``item``; return the full batch to write, if it completes one."""
+        # Items are kept whole and in order: two fetches of one article in one
+        # batch are two captures (and two revisions if the content changed).
+        self.buffer.append(item)
+        if len(self.buffer) < self.batch_size:
+            return None
+        batch, self.buffer = self.buffer, []
+        return batch
+
+    def flush(self) -> None:
+        """Write the buffered items now, on this thread."""
+        batch, self.buffer = self.buffer, []
+        self.write_batch(batch)
+
+    def close(self) -> None:
+        """Flush on this thread and close the archive (for use outside a crawl)."""
         if self.db is None:
             return
         self.flush()
         self.db.conn.close()
         self.db = None
 
-    def process_item(self, item: Any) -> Any:
-        if self.failed:
-            return item
-        # Items are kept whole and in order: two fetches of one article in one
-        # batch are two captures (and two revisions if the content changed).
-        self.buffer.append(item)
-        if len(self.buffer) >= self.batch_size:
-            self.flush()
-        return item
-
-    def flush(self) -> None:
-        if not self.buffer or self.db is None or self.failed:
+    def write_batch(self, items: list[Any]) -> None:
+        """Write one batch in one transaction (on whatever thread calls it)."""
+        if not items or self.db is None or self.failed:
             return
-        items, self.buffer = self.buffer, []
         try:
             result = self.writer.write(items)
         except (sqlite3.Error, ArchiveError) as exc:
@@ -107,6 +137,11 @@ class StorePipeline:
         if self.stats:
             self.stats.set_value("civicnews/archive_error", message)
         # Stop the crawl: fetching more pages that cannot be stored helps nobody.
+        # _fail may run on the writer thread: the engine is only touched from
+        # the reactor's.
         if self.crawler is not None and self.crawler.crawling:
-            deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_error"))
+            reactor.callFromThread(self._stop_crawl) if not isInIOThread() else self._stop_crawl()
 
+    def _stop_crawl(self) -> None:
+        if self.crawler.crawling:
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_error"))
