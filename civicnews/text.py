@@ -13,26 +13,36 @@ import unicodedata
 
 # Characters that render as nothing; dropped outright.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
-# Every other Unicode space (no-break, thin, ideographic...) becomes a plain space.
-_SPACES = re.compile(r"[^\S\n]+")
 _BLANK_LINES = re.compile(r"\n{2,}")
+
+
+_HAS_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+
+
+def _nfc_visible(text: str) -> str:
+    # Both steps are skipped by a C-speed scan when there is nothing to do,
+    # which is the common case: parsers already hand over clean text.
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    if _HAS_INVISIBLE.search(text):
+        text = text.translate(_INVISIBLE)
+    return text
 
 
 def normalize_inline(text: str | None) -> str | None:
     """NFC, invisible characters removed, all whitespace folded to single spaces."""
     if text is None:
         return None
-    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
-    return " ".join(text.split())
+    return " ".join(_nfc_visible(text).split())
 
 
 def normalize_block(text: str | None) -> str | None:
     """Like :func:`normalize_inline` but keeps one line per paragraph."""
     if text is None:
         return None
-    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    text = _nfc_visible(text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    lines = (" ".join(line.split()) for line in text.split("\n"))
     return _BLANK_LINES.sub("\n", "\n".join(line for line in lines if line)).strip()
 
 
