@@ -21,7 +21,6 @@ from typing import Any
 from civicnews import __version__
 from civicnews.archive import ArchiveError, connect
 from civicnews.archive.db import explain, write_transaction
-from civicnews.archive.migrations import m003_runs
 from civicnews.lock import read_holder
 
 #: A portal outcome after which the next run may stop its listings early.
@@ -62,10 +61,6 @@ def _write(db_path: str | Path, sql: str, params: Iterable[Any]) -> int:
     db = connect(db_path)
     try:
         with write_transaction(db.conn):
-            if not _has_table(db.conn):
-                # Schema versions were once numbered out of order: an archive made then
-                # is at a later version without this table.  Create it as m003 does.
-                m003_runs.apply(db.conn)
             cursor = db.conn.execute(sql, tuple(params))
         return int(cursor.lastrowid or 0)
     except sqlite3.Error as exc:
