@@ -322,12 +322,31 @@ def demo(db, articles, seed, verbose) -> None:
         server.stop()
     _report(summary, False)
     click.echo(f"\nArchive: {Path(db).resolve()}")
+    db_arg = "" if db == "archive.db" else f" --db {db}"
+    bin_dir = _bin_dir()
     click.echo("Try:")
+    # Search ignores diacritics by default: typed without them, it finds "an ninh Tổ quốc".
+    click.echo(f'  {bin_dir}civicnews search "an ninh to quoc"{db_arg}')
     click.echo(
-        f'  sqlite3 {db} "SELECT published_at, author, title FROM articles '
-        'ORDER BY published_at DESC LIMIT 5"'
+        f'  {bin_dir}sqlite-utils {db} "SELECT published_at, author, title FROM articles '
+        'ORDER BY published_at DESC LIMIT 5" --table'
     )
     sys.exit(EXIT_OK if summary.ok else EXIT_FAILED)
+
+
+def _bin_dir() -> str:
+    """Where the civicnews command lives, as a prefix to type, or "" when it is on PATH."""
+    import os
+    import shutil
+
+    here = Path(sys.executable).parent
+    on_path = shutil.which("civicnews")
+    if on_path and Path(on_path).parent.resolve() == here.resolve():
+        return ""
+    try:
+        return os.path.relpath(here) + os.sep
+    except ValueError:
+        return str(here) + os.sep
 
 
 def demo_portals_toml(start_url: str) -> str:
