@@ -185,3 +185,12 @@ def test_every_table_and_column_is_documented(tmp_path):
         assert f"`{table}`" in README, f"table {table} is not in README.md"
         for column in db[table].columns:
             assert f"`{column.name}`" in README, f"{table}.{column.name} is not in README.md"
+
+
+def test_every_civicnews_setting_is_documented():
+    names = set()
+    for path in (ROOT / "civicnews").rglob("*.py"):
+        names.update(re.findall(r"\bCIVICNEWS_[A-Z][A-Z_]*[A-Z]\b", path.read_text("utf-8")))
+    assert len(names) > 20
+    missing = sorted(n for n in names if f"`{n}`" not in README)
+    assert not missing, f"settings not in README.md: {missing}"
