@@ -19,6 +19,7 @@ import click
 
 from civicnews import __version__
 from civicnews.archive import ArchiveError
+from civicnews.commands.options import db_option, portals_file_option
 from civicnews.registry import RegistryError, load_registry, select
 
 EXIT_OK = 0
@@ -30,26 +31,6 @@ class ConfigError(click.ClickException):
     """A usage or configuration problem: exit code 2, like click's usage errors."""
 
     exit_code = EXIT_USAGE
-
-
-def db_option(f):
-    return click.option(
-        "--db",
-        "db",
-        default="archive.db",
-        show_default=True,
-        type=click.Path(dir_okay=False),
-        help="Path of the SQLite archive.",
-    )(f)
-
-
-def portals_file_option(f):
-    return click.option(
-        "--portals-file",
-        type=click.Path(dir_okay=False),
-        default=None,
-        help="TOML file adding or overriding portal registry entries.",
-    )(f)
 
 
 def _load(portals_file: str | None):

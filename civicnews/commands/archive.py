@@ -13,6 +13,7 @@ from datetime import date
 import click
 
 from civicnews.archive import Archive, ArchiveError, SearchError
+from civicnews.commands.options import db_option
 
 EXIT_USAGE = 2
 
@@ -30,17 +31,6 @@ def _day_option(value: str | None, name: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise UsageProblem(f"{name} {value!r} is not a date: write it as YYYY-MM-DD") from None
-
-
-def _db_option(f):
-    return click.option(
-        "--db",
-        "db",
-        default="archive.db",
-        show_default=True,
-        type=click.Path(dir_okay=False),
-        help="Path of the SQLite archive.",
-    )(f)
 
 
 def _open(db: str) -> Archive:
@@ -66,7 +56,7 @@ def _open(db: str) -> Archive:
     "--limit", default=20, show_default=True, type=click.IntRange(1, 10_000), help="Most results."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-@_db_option
+@db_option
 def search(query, exact, portals, since, until, limit, as_json, db) -> None:
     """Full-text search of the archive, best matches first.
 
@@ -107,7 +97,7 @@ def search(query, exact, portals, since, until, limit, as_json, db) -> None:
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
-@_db_option
+@db_option
 def stats(as_json, db) -> None:
     """Articles per portal, date range, revisions and the last crawl run."""
     archive = _open(db)

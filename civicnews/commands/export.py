@@ -13,6 +13,8 @@ import time
 
 import click
 
+from civicnews.commands.options import db_option
+
 EXIT_USAGE = 2
 EXIT_EMPTY = 3
 
@@ -56,14 +58,7 @@ def _progress(fmt: str):
 @click.option(
     "--with-revisions", is_flag=True, help="Include every revision (and, in WARC, every capture)."
 )
-@click.option(
-    "--db",
-    "db",
-    default="archive.db",
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="Path of the SQLite archive.",
-)
+@db_option
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
 @click.option("--excel", is_flag=True, help="CSV only: add a UTF-8 BOM so Excel reads Vietnamese.")
 def export(fmt, out, portals, since, until, as_of, with_revisions, db, force, excel) -> None:

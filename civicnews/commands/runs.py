@@ -12,6 +12,7 @@ from datetime import datetime
 import click
 
 from civicnews.archive import ArchiveError
+from civicnews.commands.options import db_option
 from civicnews.runs import RunRecord, recent_runs
 
 
@@ -37,14 +38,7 @@ def _outcome(run: RunRecord) -> str:
 
 
 @click.command()
-@click.option(
-    "--db",
-    "db",
-    default="archive.db",
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="Path of the SQLite archive.",
-)
+@db_option
 @click.option(
     "--limit",
     default=10,
