@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -101,6 +102,14 @@ def links_child(start_url: str, concurrency: int) -> None:
     )
 
 
+def _cpu_of(run) -> tuple[dict, float]:
+    """Run a child process; return its result and the CPU seconds it used."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result = run()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return result, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
 def run_child(mode: str, start_url: str, concurrency: int) -> dict:
     out = subprocess.run(
         [sys.executable, __file__, f"--{mode}-child", start_url, "--concurrency", str(concurrency)],
@@ -153,26 +162,36 @@ def main() -> None:
         start_url = server.stdout.readline().strip().rsplit(" ", 1)[-1]
         print(f"replica: {args.articles} articles at {start_url}; {os.cpu_count()} CPUs")
         rates: dict[str, list[float]] = {"links": [], "bare": [], "full": []}
+        cpu_ms: dict[str, list[float]] = {"links": [], "bare": [], "full": []}
         with tempfile.TemporaryDirectory() as tmp:
             for i in range(args.rounds):
                 runs = {
-                    "links": run_child("links", start_url, args.concurrency),
-                    "bare": run_child("nopipe", start_url, args.concurrency),
-                    "full": run_full(start_url, args.concurrency, Path(tmp), i),
+                    "links": _cpu_of(lambda: run_child("links", start_url, args.concurrency)),
+                    "bare": _cpu_of(lambda: run_child("nopipe", start_url, args.concurrency)),
+                    "full": _cpu_of(
+                        lambda i=i: run_full(start_url, args.concurrency, Path(tmp), i)
+                    ),
                 }
                 line = []
-                for name, r in runs.items():
+                for name, (r, cpu) in runs.items():
                     rates[name].append(r["pages"] / r["elapsed"])
+                    cpu_ms[name].append(cpu / r["pages"] * 1000)
                     line.append(
                         f"{name} {r['pages']} pages in {r['elapsed']:.1f}s "
-                        f"({rates[name][-1]:.0f}/s)"
+                        f"({rates[name][-1]:.0f}/s, crawler CPU {cpu_ms[name][-1]:.2f} ms/page)"
                     )
                 print(
                     f"round {i + 1}: "
                     + "; ".join(line)
-                    + f"; {runs['full']['articles']} articles archived"
+                    + f"; {runs['full'][0]['articles']} articles archived"
                 )
         med = {name: statistics.median(v) for name, v in rates.items()}
+        cpu = {name: statistics.median(v) for name, v in cpu_ms.items()}
+        print(
+            f"median crawler CPU per page: links-only {cpu['links']:.2f} ms, without pipelines "
+            f"{cpu['bare']:.2f} ms, full {cpu['full']:.2f} ms (the replica server uses the rest "
+            "of the 2 cores)"
+        )
         print(
             f"median pages/s: links-only {med['links']:.0f}, civicnews spider without "
             f"pipelines {med['bare']:.0f}, full pipeline {med['full']:.0f}"
