@@ -26,3 +26,5 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/dates.py
 	$(BIN)/python bench/crawl.py
+	$(BIN)/python bench/archive.py
+	$(BIN)/python bench/export.py
