@@ -7,13 +7,18 @@ from the code under test.
 from __future__ import annotations
 
 import json
-from collections import Counter
 
 import pytest
 
 from civicnews.replica import ReplicaServer
 from civicnews.replica.aspnet_table import ARTICLE_PREFIX, CATEGORY
-from tests.conftest import portal_toml, rows, run_cli
+from tests.conftest import rows
+from tests.family_e2e import (
+    assert_each_article_once,
+    assert_unlisted_reached,
+    crawl_replica,
+    stored,
+)
 
 FAMILY = "aspnet-table"
 SEED_TITLE = (
@@ -38,40 +43,15 @@ def site():
 
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory, site):
-    tmp = tmp_path_factory.mktemp("aspnet")
-    portals = tmp / "portals.toml"
-    portals.write_text(portal_toml("fitc", site.start_url, family=FAMILY), "utf-8")
-    db = tmp / "archive.db"
-    result = run_cli("crawl", "fitc", "--db", str(db), "--portals-file", str(portals), "--json")
-    assert result.returncode == 0, result.stderr[-3000:]
-    return db, json.loads(result.stdout)
-
-
-def stored(db) -> dict[str, dict]:
-    cols = (
-        "url", "title", "published_at", "published_raw", "date_source", "author", "body_text",
-        "sapo", "category", "images", "source", "extractor",
-    )  # fmt: skip
-    found = rows(db, f"SELECT {', '.join(cols)} FROM articles")
-    return {r[0]: dict(zip(cols, r, strict=True)) for r in found}
+    return crawl_replica(tmp_path_factory.mktemp("aspnet"), site, "fitc", FAMILY)
 
 
 def test_every_article_archived_once(crawled, site):
-    db, summary = crawled
-    truth = site.ground_truth()
-    urls = [u for (u,) in rows(db, "SELECT url FROM articles")]
-    assert len(urls) == len(truth) == 45
-    assert Counter(urls).most_common(1)[0][1] == 1
-    assert set(urls) == {a["url"] for a in truth}
-    assert summary["ok"] is True
-    assert summary["totals"]["articles_new"] == len(truth)
+    assert_each_article_once(*crawled, site, 45)
 
 
 def test_unlisted_articles_reached_through_related_news(crawled, site):
-    db, _ = crawled
-    unlisted = {a["url"] for a in site.ground_truth() if not a["listed"]}
-    assert len(unlisted) == 27
-    assert unlisted <= {u for (u,) in rows(db, "SELECT url FROM articles")}
+    assert_unlisted_reached(crawled[0], site, 27)
 
 
 def test_rows_match_ground_truth(crawled, site):
