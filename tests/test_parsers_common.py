@@ -68,3 +68,17 @@ def test_stray_end_tags_do_not_hide_the_article():
     page = parse_page("liferay", "https://p.gov.vn/-/a", html)
     assert page.article is not None
     assert page.article.body_text == "Nội dung chính của bài viết sau thẻ lạc."
+
+
+def test_liferay_listing_intro_content_is_not_an_article():
+    from civicnews.parsers import parse_page
+
+    html = (
+        "<html><body><div class='journal-content-article'><p>Chuyên mục đăng tải tin hoạt động "
+        "của các phường trên địa bàn quận.</p></div>"
+        "<div class='asset-abstract'><h3 class='asset-title'><a href='/-/asset_publisher/x/"
+        "content/tin-a'>Tin A</a></h3></div></body></html>"
+    )
+    page = parse_page("liferay", "https://p.gov.vn/tin-tuc", html)
+    assert page.article is None
+    assert [e.text for e in page.listing.entries] == ["Tin A"]

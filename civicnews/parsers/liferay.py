@@ -27,7 +27,9 @@ def parse(url: str, html: str) -> Page:
     page = Page(url=url)
     full = sel.css(".asset-full-content")
     body = (full or sel).css(_BODY)
-    if body:
+    # A listing page may carry an intro web content; without an asset shown in
+    # full, journal content beside listing entries is not an article.
+    if body and (full or not sel.css(".asset-abstract")):
         page.article = _article(sel, full[0] if full else None, body[0], url)
     # Article pages carry no pagination; only look for it on other pages.
     if sel.css(".asset-abstract") or (page.article is None and _pager_links(sel, url)):
@@ -35,25 +37,51 @@ def parse(url: str, html: str) -> Page:
     return page
 
 
-def _title(sel, full) -> str | None:
-    scopes = [full] if full is not None else []
-    scopes.append(sel)
-    for scope in scopes:
-        for css in (".header-title", ".asset-title", "h1", "h2", "h3"):
-            for node in scope.css(css):
+_HEADINGS = ("h1", "h2", "h3")
+
+
+def _heading_text(node) -> str | None:
+    text = normalize_inline(" ".join(node.xpath(".//text()").getall()))
+    if text and common.fold_key(text) not in common.RELATED_HEADINGS:
+        return text
+    return None
+
+
+def _title(sel, full, body) -> str | None:
+    """The article title, from the most to the least specific place a theme puts it."""
+    # 1. The asset publisher's header above the content.
+    if full is not None:
+        for css in (".header-title", ".asset-title", *_HEADINGS):
+            for node in full.css(css):
                 # A heading inside the body or the related block is not the title.
                 if node.xpath(f"ancestor::*[contains(concat(' ', @class, ' '), ' {_BODY[1:]} ')]"):
                     continue
-                text = normalize_inline(" ".join(node.css("::text").getall()))
-                if text and common.fold_key(text) not in common.RELATED_HEADINGS:
+                if text := _heading_text(node):
                     return text
-    return common.meta(sel, "og:title")
+    # 2. Web content display pages: editors open the body with the title.
+    for node in body.xpath("./*[position() <= 2]"):
+        heading = node if node.root.tag in _HEADINGS else None
+        if heading is None:
+            found = node.xpath(".//h1 | .//h2 | .//h3")
+            heading = found[0] if found else None
+        if heading is not None and (text := _heading_text(heading)):
+            return text
+    if og := common.meta(sel, "og:title"):
+        return og
+    # 3. The nearest heading before the body that is not a portlet's name.
+    for node in body.xpath(
+        "preceding::*[self::h1 or self::h2 or self::h3]"
+        "[not(contains(@class, 'portlet-title'))][1]"
+    ):
+        if text := _heading_text(node):
+            return text
+    return None
 
 
 def _article(sel, full, body, url: str) -> Article:
     root = sel.root
     related, related_boxes = common.related_links(root, url)
-    title = _title(sel, full)
+    title = _title(sel, full, body)
     scope = full if full is not None else sel
     meta_texts = scope.css(".asset-metadata ::text, .metadata-publish-date ::text").getall()
     published_raw = common.first_date_text(meta_texts)
