@@ -103,16 +103,12 @@ class StorePipeline:
         batch, self.buffer = self.buffer, []
         return batch
 
-    def flush(self) -> None:
-        """Write the buffered items now, on this thread."""
-        batch, self.buffer = self.buffer, []
-        self.write_batch(batch)
-
     def close(self) -> None:
-        """Flush on this thread and close the archive (for use outside a crawl)."""
+        """Write what is buffered, on this thread, and close the archive (outside a crawl)."""
         if self.db is None:
             return
-        self.flush()
+        batch, self.buffer = self.buffer, []
+        self.write_batch(batch)
         self.db.conn.close()
         self.db = None
 
@@ -140,7 +136,10 @@ class StorePipeline:
         # _fail may run on the writer thread: the engine is only touched from
         # the reactor's.
         if self.crawler is not None and self.crawler.crawling:
-            reactor.callFromThread(self._stop_crawl) if not isInIOThread() else self._stop_crawl()
+            if isInIOThread():
+                self._stop_crawl()
+            else:
+                reactor.callFromThread(self._stop_crawl)
 
     def _stop_crawl(self) -> None:
         if self.crawler.crawling:
