@@ -225,23 +225,14 @@ class Archive:
         """
         if self.readonly:
             raise ArchiveError(f"archive {self.path} was opened read-only")
-        writer = ArchiveWriter(self.db)
         total = WriteResult()
-        batch: list[Any] = []
-        for item in items:
-            batch.append(item)
-            if len(batch) >= batch_size:
-                total.add(self._write(writer, batch))
-                batch = []
-        if batch:
-            total.add(self._write(writer, batch))
+        with ArchiveWriter(self.db) as writer:
+            for batch in _batches(items, batch_size):
+                try:
+                    total.add(writer.write(batch))
+                except sqlite3.Error as exc:
+                    raise ArchiveError(explain(exc, self.path)) from None
         return total
-
-    def _write(self, writer: ArchiveWriter, batch: list[Any]) -> WriteResult:
-        try:
-            return writer.write(batch)
-        except sqlite3.Error as exc:
-            raise ArchiveError(explain(exc, self.path)) from None
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -270,3 +261,14 @@ def _portals(portal: str | Iterable[str] | None) -> list[str]:
     if isinstance(portal, str):
         return [portal]
     return list(portal)
+
+
+def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -35,6 +35,7 @@ from typing import Any
 import sqlite_utils
 from itemadapter import ItemAdapter
 
+from civicnews.archive.checkpoint import WalCheckpointer, database_file
 from civicnews.archive.db import write_transaction
 from civicnews.archive.migrations.m005_search import index_new_rows
 from civicnews.urls import article_identity
@@ -124,21 +125,46 @@ class ArchiveWriter:
         db: sqlite_utils.Database,
         compress_level: int = DEFAULT_COMPRESS_LEVEL,
         duplicate_min_chars: int = DUPLICATE_MIN_CHARS,
+        background_checkpoint: bool = True,
     ):
         self.db = db
         self.conn = db.conn
         self.compress_level = compress_level
         self.duplicate_min_chars = duplicate_min_chars
+        self.checkpointer: WalCheckpointer | None = None
+        path = database_file(self.conn)
+        if background_checkpoint and path:
+            # Commits stop checkpointing themselves; see civicnews.archive.checkpoint.
+            self.conn.execute("PRAGMA wal_autocheckpoint = 0")
+            self.checkpointer = WalCheckpointer(path)
+
+    def close(self) -> None:
+        """Stop the background checkpoint; the connection checkpoints on commit again."""
+        if self.checkpointer is not None:
+            self.checkpointer.close()
+            self.checkpointer = None
+            self.conn.execute("PRAGMA wal_autocheckpoint = 1000")
+
+    def __enter__(self) -> ArchiveWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def write(self, items: Iterable[Any]) -> WriteResult:
         """Store ``items`` in one transaction; on any error nothing of the batch stays."""
         records = [_record(ItemAdapter(item)) for item in items]
         if not records:
             return WriteResult()
+        if self.checkpointer is not None:
+            self.checkpointer.pace()
         # zlib and SQLite both release the GIL: pages compress on the second
         # core while this thread hashes, inserts and indexes the batch.
         with ThreadPoolExecutor(max_workers=2) as pool, write_transaction(self.conn):
-            return self._write(records, pool)
+            result = self._write(records, pool)
+        if self.checkpointer is not None:
+            self.checkpointer.request()
+        return result
 
     # -- one batch --------------------------------------------------------------------------
 

@@ -109,6 +109,7 @@ class StorePipeline:
             return
         batch, self.buffer = self.buffer, []
         self.write_batch(batch)
+        self.writer.close()
         self.db.conn.close()
         self.db = None
 
