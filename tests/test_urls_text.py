@@ -3,7 +3,10 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from civicnews import text
 from civicnews.text import fold, normalize_block, normalize_inline
 from civicnews.urls import canonical_url, same_site
 
@@ -47,6 +50,33 @@ def test_normalize_inline_and_block():
     assert normalize_inline(f"\u200b{nfd}\u00a0 ,\u2009x ") == "Thứ bảy , x"
     assert normalize_block("a\u00a0 b\n\n\n  c \r\nd") == "a b\nc\nd"
     assert normalize_inline(None) is None
+
+
+def _normalize_block_slowly(value: str) -> str:
+    value = text._nfc_visible(value).replace("\r\n", "\n").replace("\r", "\n")
+    lines = (" ".join(line.split()) for line in value.split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+# Text made of the characters that matter: letters, every kind of space and line break.
+_BLOCKS = st.text(
+    alphabet=st.sampled_from(list("aăbđ ế\n\r\t\u00a0\u2009\u3000\u2028\x1f\u200b\u0301")),
+    max_size=40,
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_BLOCKS)
+def test_normalize_block_fast_path_changes_nothing_the_slow_path_would(value):
+    assert normalize_block(value) == _normalize_block_slowly(value)
+
+
+def test_normalize_block_keeps_clean_text_as_it_is():
+    clean = "Dòng một có dấu.\nDòng hai: 163/181 tổ dân phố."
+    assert text._is_clean_block(clean)
+    assert normalize_block(clean) is clean
+    for dirty in (" a", "a ", "a  b", "a \nb", "a\n b", "a\n\nb", "a\tb", "a\u00a0b", "a\rb"):
+        assert not text._is_clean_block(dirty), repr(dirty)
 
 
 def test_fold_handles_d_stroke_and_tones():
