@@ -414,26 +414,6 @@ class ArchiveWriter:
             )
             index_new_rows(conn, before)
             conn.execute("UPDATE fts_bulk_load SET active = 0")
-        if b.raw:
-            # Last of the inserts the captures depend on: the pool had the most time.
-            conn.executemany(
-                "INSERT OR IGNORE INTO raw_bodies (digest, size, compression, data) "
-                "VALUES (?, ?, 'zlib', ?)",
-                [(digest, size, data.result()) for digest, size, data in b.raw],
-            )
-        if b.captures:
-            conn.executemany(
-                "INSERT INTO captures (id, article_url, url, fetched_at, status, request_headers, "
-                "response_headers, body_digest, kind) VALUES (?,?,?,?,?,?,?,?,?)",
-                b.captures,
-            )
-        if b.revisions:
-            conn.executemany(
-                "INSERT INTO revisions (article_url, fetched_at, content_hash, "
-                + ", ".join(_REVISION_COLUMNS)
-                + ", capture_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                b.revisions,
-            )
         for url, update in b.changed.items():
             cols = list(update)
             conn.execute(
@@ -476,9 +456,31 @@ class ArchiveWriter:
                 "INSERT OR IGNORE INTO article_urls (url, article_url, first_seen_at) "
                 "SELECT r.linked_url, a.url, r.first_seen_at FROM related_links r "
                 "JOIN articles a ON a.url = r.to_url "
-                "WHERE r.linked_url IS NOT NULL AND (r.from_url IN (SELECT value FROM "
+                # A link already in canonical form is the article's own URL, filed with it.
+                "WHERE r.linked_url IS NOT NULL AND r.linked_url != r.to_url "
+                "AND (r.from_url IN (SELECT value FROM "
                 "json_each(:urls)) OR r.to_url IN (SELECT value FROM json_each(:urls)))",
                 {"urls": json.dumps(sorted(b.touched))},
+            )
+        if b.raw:
+            # Last but the rows that point at them: the pool had the most time.
+            conn.executemany(
+                "INSERT OR IGNORE INTO raw_bodies (digest, size, compression, data) "
+                "VALUES (?, ?, 'zlib', ?)",
+                [(digest, size, data.result()) for digest, size, data in b.raw],
+            )
+        if b.captures:
+            conn.executemany(
+                "INSERT INTO captures (id, article_url, url, fetched_at, status, request_headers, "
+                "response_headers, body_digest, kind) VALUES (?,?,?,?,?,?,?,?,?)",
+                b.captures,
+            )
+        if b.revisions:
+            conn.executemany(
+                "INSERT INTO revisions (article_url, fetched_at, content_hash, "
+                + ", ".join(_REVISION_COLUMNS)
+                + ", capture_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                b.revisions,
             )
 
 
@@ -486,7 +488,7 @@ def _record(adapter: ItemAdapter) -> dict[str, Any]:
     """The item as plain values: the article row, hashes, raw capture fields."""
     row = {k: adapter.get(k) for k in _COLUMNS}
     for key in _JSON:
-        row[key] = json.dumps(row[key] or [], ensure_ascii=False)
+        row[key] = json.dumps(row[key], ensure_ascii=False) if row[key] else "[]"
     row["body_text"] = row["body_text"] or ""
     fetched_at = adapter.get("fetched_at") or datetime.now(UTC).isoformat(timespec="seconds")
     url = adapter.get("url")
