@@ -171,3 +171,31 @@ def test_runs_on_a_missing_archive_is_one_line(tmp_path):
     proc = run_cli("runs", "--db", str(tmp_path / "none.db"))
     assert proc.returncode == 1
     assert "no archive at" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_crash_exits_1_with_one_line_and_the_run_is_recorded_as_crashed(tmp_path, pf):
+    """A bug after the crawl (here: the health checks raise) is a crash, not a user error."""
+    db = tmp_path / "a.db"
+    inject = (
+        "import sys, civicnews.crawl as c\n"
+        "def boom(*a, **k):\n"
+        "    raise RuntimeError('health checks exploded')\n"
+        "c.check_health = boom\n"
+        "from civicnews.cli import main\n"
+        "sys.argv = ['civicnews', *sys.argv[1:]]\n"
+        "main()\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", inject, "crawl", "replica", "--db", str(db),
+         "--portals-file", str(pf)],
+        cwd=ROOT, capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("Error: the crawl crashed (RuntimeError: health checks exploded)")
+    assert "crawl_runs" in last
+    ((reason, code, health),) = rows(db, "SELECT finish_reason, exit_code, health FROM crawl_runs")
+    assert (reason, code) == ("crashed", 1)
+    assert "health checks exploded" in health
+    # What was crawled before the crash is archived.
+    assert rows(db, "SELECT count(*) FROM articles")[0][0] == 20
