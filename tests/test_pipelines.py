@@ -10,6 +10,7 @@ from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
 from civicnews.archive import ArchiveError, connect
+from civicnews.archive.writer_process import WriterProcess
 from civicnews.items import ArticleItem
 from civicnews.pipelines.dates import ParseDatePipeline
 from civicnews.pipelines.normalize import NormalizeTextPipeline
@@ -94,8 +95,14 @@ def put(pipe, item) -> None:
         pipe.write_batch(batch)
 
 
-def _store(path, batch=2):
-    crawler = get_crawler(settings_dict={"CIVICNEWS_DB": str(path), "CIVICNEWS_BATCH_SIZE": batch})
+def _store(path, batch=2, process=True):
+    crawler = get_crawler(
+        settings_dict={
+            "CIVICNEWS_DB": str(path),
+            "CIVICNEWS_BATCH_SIZE": batch,
+            "CIVICNEWS_STORE_PROCESS": process,
+        }
+    )
     crawler.stats = MemoryStatsCollector(crawler)
     pipe = StorePipeline.from_crawler(crawler)
     pipe.open_spider()
@@ -126,7 +133,7 @@ def test_store_batches_and_stores_each_url_once(tmp_path):
 
 def test_store_read_only_archive_is_a_clear_error(tmp_path):
     db = tmp_path / "ro.db"
-    pipe, s = _store(db, batch=1)
+    pipe, s = _store(db, batch=1, process=False)
     # query_only makes SQLite refuse writes exactly as on a read-only file
     # (the suite runs as root, which ignores file permission bits).
     pipe.db.conn.execute("PRAGMA query_only = ON")
@@ -146,7 +153,7 @@ def test_archive_refuses_missing_directory_and_non_database(tmp_path):
 
 def test_store_failure_mid_crawl_keeps_what_was_archived(tmp_path):
     db = tmp_path / "a.db"
-    pipe, s = _store(db, batch=1)
+    pipe, s = _store(db, batch=1, process=False)
     put(pipe, item(url="https://p.gov.vn/a/1"))
     # Another process locks the archive; the next batch must fail cleanly.
     other = sqlite3.connect(db, timeout=0)
@@ -160,3 +167,32 @@ def test_store_failure_mid_crawl_keeps_what_was_archived(tmp_path):
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert [u for (u,) in conn.execute("SELECT url FROM articles")] == ["https://p.gov.vn/a/1"]
+
+
+def test_store_writer_process_that_dies_stops_the_store_and_keeps_the_archive(tmp_path):
+    db = tmp_path / "a.db"
+    pipe, s = _store(db, batch=1)
+    assert isinstance(pipe.writer, WriterProcess)
+    put(pipe, item(url="https://p.gov.vn/a/1"))
+    pipe.writer._process.kill()  # an OOM kill, say
+    pipe.writer._process.wait()
+    put(pipe, item(url="https://p.gov.vn/a/2"))
+    assert "writer process" in s.get_value("civicnews/archive_error")
+    assert "rerun the crawl" in s.get_value("civicnews/archive_error")
+    put(pipe, item(url="https://p.gov.vn/a/3"))  # a failed store takes no more items
+    pipe.close()
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert [u for (u,) in conn.execute("SELECT url FROM articles")] == ["https://p.gov.vn/a/1"]
+
+
+def test_store_writer_process_reports_archive_errors_in_one_line(tmp_path):
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(ArchiveError, match="not a readable civicnews archive"):
+        _store(junk, batch=1)
+    # A bug in the writer (an item it cannot read) comes back with its traceback.
+    pipe, _ = _store(tmp_path / "a.db", batch=1)
+    with pytest.raises(RuntimeError, match="failed on a batch"):
+        pipe.writer.write([object()])
+    pipe.writer.close()

@@ -14,6 +14,7 @@ from twisted.python.threadable import isInIOThread
 from civicnews.archive import ArchiveError, connect
 from civicnews.archive.db import explain
 from civicnews.archive.writer import DEFAULT_COMPRESS_LEVEL, ArchiveWriter, content_hash
+from civicnews.archive.writer_process import WriterProcess
 
 __all__ = ["StorePipeline", "content_hash"]
 
@@ -29,7 +30,10 @@ class StorePipeline:
 
     Settings: ``CIVICNEWS_DB`` (archive path; empty raises NotConfigured),
     ``CIVICNEWS_BATCH_SIZE`` (items per transaction, default 500),
-    ``CIVICNEWS_COMPRESS_LEVEL`` (zlib level of raw bodies, default 3).
+    ``CIVICNEWS_COMPRESS_LEVEL`` (zlib level of raw bodies, default 3),
+    ``CIVICNEWS_STORE_PROCESS`` (default True: batches are written by a child
+    process, :mod:`civicnews.archive.writer_process`; False: on a worker thread
+    of the crawl process).
     Stats: ``civicnews/articles_new``, ``civicnews/articles_known`` (already
     archived, changed or not), ``civicnews/articles_changed`` (a new revision),
     ``civicnews/articles_gone`` (404/410 on a known article),
@@ -46,14 +50,16 @@ class StorePipeline:
         batch_size: int,
         crawler=None,
         compress_level: int = DEFAULT_COMPRESS_LEVEL,
+        in_process: bool = False,
     ):
         self.db_path = db_path
         self.batch_size = max(1, batch_size)
         self.crawler = crawler
         self.stats = crawler.stats if crawler else None
         self.compress_level = compress_level
+        self.in_process = in_process
         self.db = None
-        self.writer: ArchiveWriter | None = None
+        self.writer: ArchiveWriter | WriterProcess | None = None
         self.buffer: list[Any] = []
         self.failed = False
         self._lock: DeferredLock | None = None
@@ -68,11 +74,15 @@ class StorePipeline:
             crawler.settings.getint("CIVICNEWS_BATCH_SIZE", 500),
             crawler,
             crawler.settings.getint("CIVICNEWS_COMPRESS_LEVEL", DEFAULT_COMPRESS_LEVEL),
+            crawler.settings.getbool("CIVICNEWS_STORE_PROCESS", True),
         )
 
     def open_spider(self) -> None:
-        self.db = connect(self.db_path)
-        self.writer = ArchiveWriter(self.db, compress_level=self.compress_level)
+        if self.in_process:
+            self.writer = WriterProcess(self.db_path, self.compress_level)
+        else:
+            self.db = connect(self.db_path)
+            self.writer = ArchiveWriter(self.db, compress_level=self.compress_level)
         self._lock = DeferredLock()
 
     async def process_item(self, item: Any) -> Any:
@@ -80,14 +90,14 @@ class StorePipeline:
             return item
         batch = self.add(item)
         if batch:
-            # The batch is written on a worker thread while the crawl goes on:
-            # SQLite, zlib and hashlib release the GIL.  The lock keeps one
-            # batch in flight at a time, in order.
+            # A worker thread hands the batch to the writer process (or writes it
+            # itself) while the crawl goes on.  The lock keeps one batch in
+            # flight at a time, in order.
             await maybe_deferred_to_future(self._lock.run(deferToThread, self.write_batch, batch))
         return item
 
     async def close_spider(self) -> None:
-        if self.db is None:
+        if self.writer is None:
             return
         batch, self.buffer = self.buffer, []
         await maybe_deferred_to_future(self._lock.run(deferToThread, self.write_batch, batch))
@@ -105,17 +115,19 @@ class StorePipeline:
 
     def close(self) -> None:
         """Write what is buffered, on this thread, and close the archive (outside a crawl)."""
-        if self.db is None:
+        if self.writer is None:
             return
         batch, self.buffer = self.buffer, []
         self.write_batch(batch)
         self.writer.close()
-        self.db.conn.close()
-        self.db = None
+        self.writer = None
+        if self.db is not None:
+            self.db.conn.close()
+            self.db = None
 
     def write_batch(self, items: list[Any]) -> None:
         """Write one batch in one transaction (on whatever thread calls it)."""
-        if not items or self.db is None or self.failed:
+        if not items or self.writer is None or self.failed:
             return
         try:
             result = self.writer.write(items)
