@@ -19,6 +19,7 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from civicnews.archive import Archive
 from civicnews.archive.search import INDEXES, fts_query
@@ -83,22 +84,23 @@ def items(count: int, seed: int, with_pages: bool) -> list[ArticleItem]:
     return out
 
 
-def run_pipeline(batch: list[ArticleItem], db: Path) -> float:
-    """Seconds to push ``batch`` through the store pipeline as a crawl does.
+def run_pipelines(batch: list[ArticleItem], runs: list[tuple[Path, bool]]) -> list[float]:
+    """Seconds to push ``batch`` through the store pipeline as a crawl does, per run.
 
-    Under Twisted's reactor, through ``process_item``/``close_spider``: batches
-    are prepared and written on worker threads.  Scrapy stops scraping while
-    about 5 MB of responses wait on pipelines, so at most two batches are in
-    flight here too: one being written, the next being prepared.
+    Under Twisted's reactor (which runs once per process, so every run shares
+    it), through ``process_item``/``close_spider``; each run is (archive path,
+    ``in_process``: batches written by the child process, as in a crawl, or
+    on a worker thread).  Scrapy stops scraping while about 5 MB of responses
+    wait on pipelines, so at most two batches wait here too.
     """
     from twisted.internet import defer, reactor
 
-    pipe = StorePipeline(str(db), 500)
-    pipe.open_spider()
-    timing: dict[str, float] = {}
+    timing: dict[str, Any] = {"elapsed": []}
 
-    async def feed() -> None:
+    async def feed(db: Path, in_process: bool) -> None:
+        pipe = StorePipeline(str(db), 500, in_process=in_process)
         start = time.perf_counter()
+        pipe.open_spider()
         waiting: list[defer.Deferred] = []
         for it in batch:
             d = defer.Deferred.fromCoroutine(pipe.process_item(it))
@@ -109,15 +111,19 @@ def run_pipeline(batch: list[ArticleItem], db: Path) -> float:
         for d in waiting:
             await d
         await defer.Deferred.fromCoroutine(pipe.close_spider())
-        timing["elapsed"] = time.perf_counter() - start
+        timing["elapsed"].append(time.perf_counter() - start)
+
+    async def feed_all() -> None:
+        for db, in_process in runs:
+            await feed(db, in_process)
 
     def start() -> None:
-        done = defer.Deferred.fromCoroutine(feed())
+        done = defer.Deferred.fromCoroutine(feed_all())
         done.addErrback(lambda failure: timing.setdefault("error", failure))
         done.addBoth(lambda _: reactor.stop())
 
     reactor.callWhenRunning(start)
-    reactor.run()  # once per process: the store-pipeline run is the only reactor user here
+    reactor.run()
     if "error" in timing:
         timing["error"].raiseException()
     return timing["elapsed"]
@@ -133,8 +139,12 @@ def bench_store(n: int, tmp: Path) -> None:
     raw_mb = sum(len(i.response_body) for i in batch) / 1e6
     print(f"store: {n:,} replica articles, {raw_mb:.1f} MB of raw pages, batches of 500")
     db = tmp / "pipeline.db"
-    elapsed = run_pipeline(batch, db)
-    print(f"  store pipeline: {n / elapsed:,.0f} articles/s ({elapsed:.2f} s)")
+    in_child, in_thread = run_pipelines(batch, [(db, True), (tmp / "thread.db", False)])
+    print(
+        f"  store pipeline, writer process (a crawl's default): {n / in_child:,.0f} articles/s "
+        f"({in_child:.2f} s)"
+    )
+    print(f"  store pipeline, worker thread: {n / in_thread:,.0f} articles/s ({in_thread:.2f} s)")
     size = size_of(db)
     print(f"  archive size: {size / 1e6:.1f} MB, {size / n * 1000 / 1e6:.2f} MB per 1,000 articles")
 
