@@ -89,7 +89,7 @@ def run_pipelines(batch: list[ArticleItem], runs: list[tuple[Path, bool]]) -> li
 
     Under Twisted's reactor (which runs once per process, so every run shares
     it), through ``process_item``/``close_spider``; each run is (archive path,
-    ``in_process``: batches written by the child process, as in a crawl, or
+    ``writer_process``: batches written by the child process, as in a crawl, or
     on a worker thread).  Scrapy stops scraping while about 5 MB of responses
     wait on pipelines, so at most two batches wait here too.
     """
@@ -97,8 +97,8 @@ def run_pipelines(batch: list[ArticleItem], runs: list[tuple[Path, bool]]) -> li
 
     timing: dict[str, Any] = {"elapsed": []}
 
-    async def feed(db: Path, in_process: bool) -> None:
-        pipe = StorePipeline(str(db), 500, in_process=in_process)
+    async def feed(db: Path, writer_process: bool) -> None:
+        pipe = StorePipeline(str(db), 500, writer_process=writer_process)
         start = time.perf_counter()
         pipe.open_spider()
         waiting: list[defer.Deferred] = []
@@ -114,8 +114,8 @@ def run_pipelines(batch: list[ArticleItem], runs: list[tuple[Path, bool]]) -> li
         timing["elapsed"].append(time.perf_counter() - start)
 
     async def feed_all() -> None:
-        for db, in_process in runs:
-            await feed(db, in_process)
+        for db, writer_process in runs:
+            await feed(db, writer_process)
 
     def start() -> None:
         done = defer.Deferred.fromCoroutine(feed_all())

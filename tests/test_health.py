@@ -7,6 +7,7 @@ cause, and make ``civicnews crawl`` exit 1.
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import sqlite3
@@ -271,3 +272,34 @@ def test_an_interrupted_crawl_fails_and_is_recorded(tmp_path):
     ((reason, code, health),) = rows(db, "SELECT finish_reason, exit_code, health FROM crawl_runs")
     assert (reason, code) == ("shutdown", 1)
     assert json.loads(health)[0]["check"] == "finish_reason"
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+def test_a_stop_sent_to_the_whole_process_group_still_archives_what_was_fetched(
+    tmp_path, stop_signal
+):
+    """systemd stops every process of the unit, a terminal's Ctrl-C the whole group: the
+    store's writer process must outlive the crawl's graceful stop, not die before it."""
+    db = tmp_path / "archive.db"
+    with ReplicaServer("liferay", articles=20, seed=6) as replica:
+        pf = tmp_path / "slow.toml"
+        pf.write_text(portal_toml("slow", replica.start_url, delay=0.3, concurrency=1))
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "civicnews", "crawl", "slow", "--db", str(db),
+             "--portals-file", str(pf), "--json"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        )  # fmt: skip
+        while sum("/content/" in r.path for r in replica.requests) < 3:
+            assert proc.poll() is None
+            time.sleep(0.05)
+        os.killpg(proc.pid, stop_signal)
+        out, err = proc.communicate(timeout=60)
+        fetched = sum("/content/" in r.path for r in replica.requests)
+    summary = json.loads(out)
+    (portal,) = summary["portals"]
+    assert portal["finish_reason"] == "shutdown", err
+    assert portal["archive_error"] is None, err
+    assert "writer process" not in err
+    archived = rows(db, "SELECT count(*) FROM articles")[0][0]
+    assert 3 <= archived <= fetched
+    assert portal["articles_new"] == archived

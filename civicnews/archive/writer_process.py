@@ -20,6 +20,7 @@ and nothing half-written.
 from __future__ import annotations
 
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -151,6 +152,12 @@ def _write(writer: ArchiveWriter, items: list[Any], path: str) -> tuple[str, Any
 
 
 def main(argv: list[str]) -> None:
+    # A stop reaches every process of a systemd unit (SIGTERM) or of a terminal's
+    # process group (Ctrl-C, SIGINT).  The crawl stops gracefully and still sends
+    # its last batches; this process ends when the crawl closes it or goes away
+    # (end of file on the pipe), never in the middle of a batch.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     inbox_fd, outbox_fd, path, level = argv
     serve(
         Connection(int(inbox_fd), writable=False),

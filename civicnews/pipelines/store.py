@@ -50,14 +50,14 @@ class StorePipeline:
         batch_size: int,
         crawler=None,
         compress_level: int = DEFAULT_COMPRESS_LEVEL,
-        in_process: bool = False,
+        writer_process: bool = False,
     ):
         self.db_path = db_path
         self.batch_size = max(1, batch_size)
         self.crawler = crawler
         self.stats = crawler.stats if crawler else None
         self.compress_level = compress_level
-        self.in_process = in_process
+        self.writer_process = writer_process
         self.db = None
         self.writer: ArchiveWriter | WriterProcess | None = None
         self.buffer: list[Any] = []
@@ -78,7 +78,7 @@ class StorePipeline:
         )
 
     def open_spider(self) -> None:
-        if self.in_process:
+        if self.writer_process:
             self.writer = WriterProcess(self.db_path, self.compress_level)
         else:
             self.db = connect(self.db_path)
