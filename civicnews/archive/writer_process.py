@@ -1,11 +1,11 @@
-"""The archive writer in a child process, so that storing never slows the crawl.
+"""The archive writer in a child process, so that storing barely slows the crawl.
 
 A crawl's throughput is its reactor thread's: parsing, scheduling and every
 pipeline hold the GIL there.  Written on a worker thread, a batch still held
 the GIL for its Python part (reading items, hashes, JSON, building rows:
 ~150 µs an article) and every SQLite call handed the GIL back and forth with
 the reactor.  In a process of its own the writer runs on the second core with
-its own GIL; the crawl only pickles each batch (~10 µs an item) and waits for
+its own GIL; the crawl only pickles each batch (~25 µs an item) and waits for
 the answer on a worker thread.  The replica bench measured the difference:
 see BENCHMARKS.md.
 
@@ -45,11 +45,14 @@ class WriterProcess:
         # Not fork either: the crawl process has threads and an event loop.
         from_parent, to_child = os.pipe()  # (read end, write end)
         from_child, to_parent = os.pipe()
+        # The child imports this civicnews, wherever the parent found it.
+        root = str(Path(__file__).resolve().parents[2])
+        paths = [root, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
         self._process = subprocess.Popen(
             [sys.executable, "-m", __name__, str(from_parent), str(to_parent), self.path,
              str(compress_level)],
             pass_fds=(from_parent, to_parent), stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": os.pathsep.join(paths)},
         )  # fmt: skip
         os.close(from_parent)
         os.close(to_parent)
