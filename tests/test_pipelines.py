@@ -10,12 +10,14 @@ from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
 from civicnews.archive import ArchiveError, connect
+from civicnews.archive.writer import ArchiveWriter
 from civicnews.archive.writer_process import WriterProcess
 from civicnews.items import ArticleItem
 from civicnews.pipelines.dates import ParseDatePipeline
 from civicnews.pipelines.normalize import NormalizeTextPipeline
 from civicnews.pipelines.store import StorePipeline
 from civicnews.pipelines.validate import ValidatePipeline
+from tests.conftest import rows
 
 
 def item(**kw) -> ArticleItem:
@@ -196,3 +198,22 @@ def test_store_writer_process_reports_archive_errors_in_one_line(tmp_path):
     with pytest.raises(RuntimeError, match="failed on a batch"):
         pipe.writer.write([object()])
     pipe.writer.close()
+
+
+@pytest.mark.parametrize(
+    "interpreter",
+    ["/nonexistent/python3", "/bin/true"],  # cannot be started; exits before answering
+)
+def test_store_falls_back_to_a_thread_when_the_writer_process_cannot_start(
+    tmp_path, monkeypatch, caplog, interpreter
+):
+    monkeypatch.setattr("sys.executable", interpreter)
+    db = tmp_path / "a.db"
+    pipe, s = _store(db, batch=1)
+    assert isinstance(pipe.writer, ArchiveWriter)
+    assert "writer process" in s.get_value("civicnews/store_writer_fallback")
+    assert "worker thread instead" in caplog.text
+    put(pipe, item(url="https://p.gov.vn/a/1"))
+    pipe.close()
+    assert s.get_value("civicnews/articles_new") == 1
+    assert rows(db, "SELECT url FROM articles") == [("https://p.gov.vn/a/1",)]

@@ -34,6 +34,11 @@ from civicnews.archive.db import ArchiveError, connect, explain
 from civicnews.archive.writer import DEFAULT_COMPRESS_LEVEL, ArchiveWriter, WriteResult
 
 
+class WriterUnavailable(ArchiveError):
+    """The child could not be started (no interpreter to run, or it died before its
+    first answer): not a problem of the archive, so the caller may write in-process."""
+
+
 class WriterProcess:
     """An :class:`ArchiveWriter` running in a child process."""
 
@@ -48,18 +53,28 @@ class WriterProcess:
         # The child imports this civicnews, wherever the parent found it.
         root = str(Path(__file__).resolve().parents[2])
         paths = [root, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", __name__, str(from_parent), str(to_parent), self.path,
-             str(compress_level)],
-            pass_fds=(from_parent, to_parent), stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": os.pathsep.join(paths)},
-        )  # fmt: skip
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable or "python3", "-m", __name__, str(from_parent), str(to_parent),
+                 self.path, str(compress_level)],
+                pass_fds=(from_parent, to_parent), stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                env={**os.environ, "PYTHONPATH": os.pathsep.join(paths)},
+            )  # fmt: skip
+        except OSError as exc:
+            for fd in (from_parent, to_child, from_child, to_parent):
+                os.close(fd)
+            raise WriterUnavailable(f"cannot start the archive writer process: {exc}") from None
         os.close(from_parent)
         os.close(to_parent)
         self._out = Connection(to_child, readable=False)
         self._in = Connection(from_child, writable=False)
         self._closed = False
-        kind, payload = self._receive()
+        try:
+            kind, payload = self._receive()
+        except ArchiveError as exc:
+            self._close_pipes()
+            raise WriterUnavailable(str(exc)) from None
         if kind != "ready":
             self._close_pipes()
             raise ArchiveError(payload)

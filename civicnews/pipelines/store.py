@@ -14,7 +14,7 @@ from twisted.python.threadable import isInIOThread
 from civicnews.archive import ArchiveError, connect
 from civicnews.archive.db import explain
 from civicnews.archive.writer import DEFAULT_COMPRESS_LEVEL, ArchiveWriter, content_hash
-from civicnews.archive.writer_process import WriterProcess
+from civicnews.archive.writer_process import WriterProcess, WriterUnavailable
 
 __all__ = ["StorePipeline", "content_hash"]
 
@@ -38,7 +38,9 @@ class StorePipeline:
     archived, changed or not), ``civicnews/articles_changed`` (a new revision),
     ``civicnews/articles_gone`` (404/410 on a known article),
     ``civicnews/articles_gone_unknown`` (404/410 on a URL never archived),
-    ``civicnews/articles_not_modified`` (304), ``civicnews/archive_error``
+    ``civicnews/articles_not_modified`` (304), ``civicnews/store_writer_fallback``
+    (why the writer process could not start; batches are then written on a
+    worker thread), ``civicnews/archive_error``
     (the message, when writing failed: the spider is then closed with reason
     ``archive_error`` and nothing half-written stays, since each batch is one
     transaction).
@@ -79,8 +81,14 @@ class StorePipeline:
 
     def open_spider(self) -> None:
         if self.writer_process:
-            self.writer = WriterProcess(self.db_path, self.compress_level)
-        else:
+            try:
+                self.writer = WriterProcess(self.db_path, self.compress_level)
+            except WriterUnavailable as exc:
+                # Slower for the crawl, but the archive gets the same rows.
+                logger.warning("%s; writing the archive on a worker thread instead", exc)
+                if self.stats:
+                    self.stats.set_value("civicnews/store_writer_fallback", str(exc))
+        if self.writer is None:
             self.db = connect(self.db_path)
             self.writer = ArchiveWriter(self.db, compress_level=self.compress_level)
         self._lock = DeferredLock()
