@@ -248,16 +248,21 @@ def test_a_portal_with_nothing_new_for_weeks_fails(tmp_path):
     assert "stopped publishing" in line
 
 
+def _start_slow_crawl(tmp_path, replica, db, delay: float, **popen) -> subprocess.Popen:
+    """`civicnews crawl --json` of ``replica``, one request at a time, in the background."""
+    pf = tmp_path / "slow.toml"
+    pf.write_text(portal_toml("slow", replica.start_url, delay=delay, concurrency=1))
+    return subprocess.Popen(
+        [sys.executable, "-m", "civicnews", "crawl", "slow", "--db", str(db),
+         "--portals-file", str(pf), "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen,
+    )  # fmt: skip
+
+
 def test_an_interrupted_crawl_fails_and_is_recorded(tmp_path):
     db = tmp_path / "archive.db"
     with ReplicaServer("liferay", articles=20, seed=6) as replica:
-        pf = tmp_path / "slow.toml"
-        pf.write_text(portal_toml("slow", replica.start_url, delay=1, concurrency=1))
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "civicnews", "crawl", "slow", "--db", str(db),
-             "--portals-file", str(pf), "--json"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+        proc = _start_slow_crawl(tmp_path, replica, db, delay=1)
         while not any("/content/" in r.path for r in replica.requests):
             assert proc.poll() is None
             time.sleep(0.05)
@@ -282,13 +287,7 @@ def test_a_stop_sent_to_the_whole_process_group_still_archives_what_was_fetched(
     store's writer process must outlive the crawl's graceful stop, not die before it."""
     db = tmp_path / "archive.db"
     with ReplicaServer("liferay", articles=20, seed=6) as replica:
-        pf = tmp_path / "slow.toml"
-        pf.write_text(portal_toml("slow", replica.start_url, delay=0.3, concurrency=1))
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "civicnews", "crawl", "slow", "--db", str(db),
-             "--portals-file", str(pf), "--json"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
-        )  # fmt: skip
+        proc = _start_slow_crawl(tmp_path, replica, db, delay=0.3, start_new_session=True)
         while sum("/content/" in r.path for r in replica.requests) < 3:
             assert proc.poll() is None
             time.sleep(0.05)
