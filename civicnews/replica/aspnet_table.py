@@ -37,7 +37,6 @@ Map of the fake site (all links in pages are root-relative):
 
 from __future__ import annotations
 
-import base64
 import math
 import random
 import re
@@ -56,7 +55,13 @@ from civicnews.replica.content import (
     Table,
     slugify,
 )
-from civicnews.replica.server import Renderer, Response, html_response
+from civicnews.replica.server import (
+    Renderer,
+    Response,
+    html_response,
+    pixel_response,
+    robots_allow_all,
+)
 from civicnews.replica.sharepoint import attr, key_for_id, text, word_paragraph, word_table
 
 SITE_NAME = "Cổng thông tin điện tử quận Bắc Từ Liêm"
@@ -81,7 +86,6 @@ _TRUONG_MUC = (
     f'<div class="TMCD2_DongTruongMuc"><div>Tin tức &gt;&gt; {CATEGORY}</div>'
     '<div class="Right"></div></div>'
 )
-_GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 _ARTICLE = re.compile(r"^(?P<slug>[a-z0-9-]+)-(?P<id>\d+)\.aspx$")
 
 
@@ -126,7 +130,7 @@ class AspNetTableRenderer(Renderer):
         path = unquote(path)
         params = {k.lower(): v for k, v in parse_qsl(query, keep_blank_values=True)}
         if path == "/robots.txt":
-            return Response(200, {"Content-Type": "text/plain"}, b"User-agent: *\nDisallow:\n")
+            return robots_allow_all("text/plain")
         if path in ("/", "/Default.aspx"):
             return html_response(self._home())
         if path.lower() == CATEGORY_PATH.lower():
@@ -137,7 +141,7 @@ class AspNetTableRenderer(Renderer):
             if key is not None and self.article_path(key) == path:
                 return html_response(self._article_page(self.corpus.article(key)))
         if path.startswith((IMAGE_PREFIX, SKIN)):
-            return Response(200, {"Content-Type": "image/gif"}, _GIF)
+            return pixel_response()
         if path in STUB_PAGES:
             label = STUB_PAGES[path]
             return html_response(self._page(label, f"<h2>{label}</h2><p>Đang cập nhật.</p>"))

@@ -46,7 +46,6 @@ Anything else: 404.
 
 from __future__ import annotations
 
-import base64
 import random
 import re
 import threading
@@ -67,7 +66,13 @@ from civicnews.replica.content import (
     Table,
     slugify,
 )
-from civicnews.replica.server import Renderer, Response, html_response
+from civicnews.replica.server import (
+    Renderer,
+    Response,
+    html_response,
+    pixel_response,
+    robots_allow_all,
+)
 
 CATEGORY_SLUG = "tin-tuc-su-kien"
 CATEGORY_LABEL = "Tin tức - Sự kiện"
@@ -102,7 +107,6 @@ MENU = (
     ("/lien-he", "Liên hệ"),
 )
 STUB_PAGES = {path: label for path, label in MENU if path not in ("/", LISTING_PATH)}
-_GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 _ARTICLE = re.compile(r"^/[^/]+/[^/]*-(\d{14,19})\.htm$")
 
 
@@ -209,9 +213,7 @@ class HanoiPlatformRenderer(Renderer):
                 return Response(405, {"Allow": "POST", "Content-Type": "text/plain"}, b"POST only")
             return self._api(body)
         if path == "/robots.txt":
-            return Response(
-                200, {"Content-Type": "text/plain; charset=utf-8"}, b"User-agent: *\nDisallow:\n"
-            )
+            return robots_allow_all()
         if path == "/":
             return html_response(self._home())
         if path == LISTING_PATH:
@@ -222,7 +224,7 @@ class HanoiPlatformRenderer(Renderer):
             if key is not None:
                 return html_response(self._article_page(self.corpus.article(key)))
         if path.startswith("/images/"):
-            return Response(200, {"Content-Type": "image/gif"}, _GIF)
+            return pixel_response()
         if path in STUB_PAGES or path.startswith("/tag/"):
             label = STUB_PAGES.get(path) or "Từ khóa"
             main = (

@@ -48,7 +48,6 @@ Map of the fake site (all links in pages are root-relative):
 
 from __future__ import annotations
 
-import base64
 import math
 import random
 from collections.abc import Mapping
@@ -66,7 +65,13 @@ from civicnews.replica.content import (
     Table,
     slugify,
 )
-from civicnews.replica.server import Renderer, Response, html_response
+from civicnews.replica.server import (
+    Renderer,
+    Response,
+    html_response,
+    pixel_response,
+    robots_allow_all,
+)
 
 INSTANCE_ID = "aB3xK9LmQw2Z"
 PORTLET_ID = f"101_INSTANCE_{INSTANCE_ID}"
@@ -89,7 +94,6 @@ MENU = (
 )
 STUB_PAGES = {path: label for path, label in MENU if path not in ("/", LISTING_PATH)}
 
-_GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 
 # Word-pasted markup pieces.
 _SPAN = (
@@ -156,9 +160,7 @@ class LiferayRenderer(Renderer):
             path = path.rstrip("/")
         params = parse_qs(query, keep_blank_values=True)
         if path == "/robots.txt":
-            return Response(
-                200, {"Content-Type": "text/plain; charset=utf-8"}, b"User-agent: *\nDisallow:\n"
-            )
+            return robots_allow_all()
         if path in ("/", "/trang-chu"):
             return html_response(self._home())
         if path == LISTING_PATH:
@@ -168,7 +170,7 @@ class LiferayRenderer(Renderer):
             if key is not None:
                 return html_response(self._article_page(self.corpus.article(key), params))
         if path.startswith("/documents/"):
-            return Response(200, {"Content-Type": "image/gif"}, _GIF)
+            return pixel_response()
         if path in STUB_PAGES:
             label = STUB_PAGES[path]
             main = _portlet(label, f"<h2>{label}</h2><p>Nội dung đang được cập nhật.</p>")

@@ -35,6 +35,7 @@ With ``faults=SPEC`` the site misbehaves on request as ``faults.py`` describes.
 
 from __future__ import annotations
 
+import base64
 import errno
 import hashlib
 import importlib
@@ -87,6 +88,19 @@ class Response:
 
 def html_response(markup: str, status: int = 200) -> Response:
     return Response(status, {"Content-Type": HTML}, markup.encode("utf-8"))
+
+
+#: The 1x1 GIF every family serves for its images: crawls never fetch them, but links resolve.
+_PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+
+
+def pixel_response() -> Response:
+    return Response(200, {"Content-Type": "image/gif"}, _PIXEL)
+
+
+def robots_allow_all(content_type: str = "text/plain; charset=utf-8") -> Response:
+    """The robots.txt every family serves unless ``ReplicaServer(robots_txt=...)`` replaces it."""
+    return Response(200, {"Content-Type": content_type}, b"User-agent: *\nDisallow:\n")
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,6 @@ Map of the fake site (links in pages are root-relative, except image sources: se
 
 from __future__ import annotations
 
-import base64
 import math
 import random
 from collections.abc import Mapping
@@ -58,7 +57,13 @@ from civicnews.replica.content import (
     Paragraph,
     Table,
 )
-from civicnews.replica.server import Renderer, Response, html_response
+from civicnews.replica.server import (
+    Renderer,
+    Response,
+    html_response,
+    pixel_response,
+    robots_allow_all,
+)
 
 SITE_NAME = "Cổng thông tin điện tử quận Bắc Từ Liêm"
 CATE_ID = 14
@@ -82,7 +87,6 @@ MENU = (
 )
 STUB_PAGES = {path: label for path, label in MENU[1:] if "?" not in path}
 
-_GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 _SPAN = '<span lang="VI" style="font-size:14.0pt;font-family:&quot;Times New Roman&quot;">'
 
 
@@ -197,7 +201,7 @@ class SharePointRenderer(Renderer):
         # ASP.NET reads query keys without regard to case.
         params = {k.lower(): v for k, v in parse_qsl(query, keep_blank_values=True)}
         if path == "/robots.txt":
-            return Response(200, {"Content-Type": "text/plain"}, b"User-agent: *\nDisallow:\n")
+            return robots_allow_all("text/plain")
         if path in ("/", "/Pages/default.aspx"):
             return html_response(self._home())
         if path.lower() == LISTING_PATH.lower():
@@ -208,7 +212,7 @@ class SharePointRenderer(Renderer):
                 host = headers.get("Host") or ""
                 return html_response(self._article_page(self.corpus.article(key), params, host))
         if path.startswith(IMAGE_PREFIX):
-            return Response(200, {"Content-Type": "image/gif"}, _GIF)
+            return pixel_response()
         if path in STUB_PAGES:
             label = STUB_PAGES[path]
             return html_response(self._page(label, [], f"<h2>{label}</h2><p>Đang cập nhật.</p>"))
