@@ -47,15 +47,14 @@ def nopipe_child(start_url: str, concurrency: int) -> None:
         crawler = process.create_crawler(PortalSpider)
         process.crawl(crawler, portal="bench", portals_file=str(portals))
         process.start()
+    print_result(crawler)
+
+
+def print_result(crawler) -> None:
+    """A child's result for the parent: pages fetched and Scrapy's own elapsed time."""
     stats = crawler.stats.get_stats()
-    print(
-        json.dumps(
-            {
-                "pages": stats.get("downloader/response_count", 0),
-                "elapsed": stats.get("elapsed_time_seconds", 0),
-            }
-        )
-    )
+    pages = stats.get("downloader/response_count", 0)
+    print(json.dumps({"pages": pages, "elapsed": stats.get("elapsed_time_seconds", 0)}))
 
 
 def links_child(start_url: str, concurrency: int) -> None:
@@ -91,15 +90,7 @@ def links_child(start_url: str, concurrency: int) -> None:
     crawler = process.create_crawler(Links)
     process.crawl(crawler)
     process.start()
-    stats = crawler.stats.get_stats()
-    print(
-        json.dumps(
-            {
-                "pages": stats.get("downloader/response_count", 0),
-                "elapsed": stats.get("elapsed_time_seconds", 0),
-            }
-        )
-    )
+    print_result(crawler)
 
 
 def _cpu_of(run) -> tuple[dict, float]:
