@@ -205,14 +205,16 @@ def bench_search(n: int, tmp: Path, repeat: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--store", type=int, default=10_000, help="articles for the store runs")
-    parser.add_argument("--search", type=int, default=100_000, help="articles for search")
+    parser.add_argument("--store", type=int, default=10_000, help="articles for the store runs (0: skip)")
+    parser.add_argument("--search", type=int, default=100_000, help="articles for search (0: skip)")
     parser.add_argument("--repeat", type=int, default=20, help="runs of each query")
     args = parser.parse_args()
     print(f"civicnews archive bench, {os.cpu_count()} CPUs")
     with tempfile.TemporaryDirectory() as tmp:
-        bench_store(args.store, Path(tmp))
-        bench_search(args.search, Path(tmp), args.repeat)
+        if args.store:
+            bench_store(args.store, Path(tmp))
+        if args.search:
+            bench_search(args.search, Path(tmp), args.repeat)
 
 
 if __name__ == "__main__":

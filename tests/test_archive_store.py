@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import zlib
 from datetime import date
 
@@ -9,6 +10,7 @@ from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
 from civicnews.archive import Archive
+from civicnews.archive.writer import COMPRESS_CHUNK
 from civicnews.items import ArticleItem
 from civicnews.pipelines.store import StorePipeline
 from tests.conftest import rows
@@ -89,6 +91,24 @@ def test_revisit_keeps_identical_bytes_once_and_drops_differing_chrome(tmp_path)
     assert rows(db, "SELECT last_seen_at, revision_count FROM articles") == [
         ("2025-03-23T00:00:00+00:00", 1)
     ]
+
+
+def test_raw_bodies_compressed_in_chunks_keep_their_own_digest(tmp_path):
+    # More new pages in one batch than one compression task takes, plus a page
+    # repeated inside the batch (stored once): each body must land with its digest.
+    db = tmp_path / "a.db"
+    count = COMPRESS_CHUNK * 2 + 7
+    pages = [PAGE + b"<p>" + bytes(str(n), "ascii") * n + b"</p>" for n in range(count)]
+    items = [item(n, response_body=pages[n]) for n in range(count)]
+    items.append(item(count, response_body=pages[3]))
+    store(db, items)
+    stored = rows(db, "SELECT digest, size, data FROM raw_bodies")
+    assert len(stored) == count
+    for digest, size, data in stored:
+        body = zlib.decompress(data)
+        assert digest == "sha256:" + hashlib.sha256(body).hexdigest()
+        assert size == len(body)
+    assert {zlib.decompress(d) for _, _, d in stored} == set(pages)
 
 
 def test_gone_on_unknown_url_is_counted_not_stored(tmp_path):
