@@ -4,7 +4,12 @@
   included) and through the library API (``Archive.store``);
 - archive size per 1,000 articles with raw captures;
 - search latency (median, 95th percentile) of ten queries, folded and exact,
-  over an archive of 100,000 replica articles.
+  over an archive of 100,000 replica articles;
+- where a stored article's time goes, stage by stage, each measured alone
+  (``--ceiling``): reading the item (hashes, JSON), zlib, the SQL statements
+  replayed without any of the Python that prepared them, the WAL checkpoint,
+  and how much a second process adds on this machine.  The store's speed is
+  bounded by these figures whatever the threads or processes.
 
 Articles come from ``civicnews.replica`` directly (content and the Liferay
 renderer's page bytes), not from a crawl, so the figures are the archive's
@@ -15,14 +20,20 @@ from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 import statistics
 import tempfile
 import time
+import zlib
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from itemadapter import ItemAdapter
+
 from civicnews.archive import Archive
 from civicnews.archive.search import INDEXES, fts_query
+from civicnews.archive.writer import DEFAULT_COMPRESS_LEVEL, ArchiveWriter, _record
 from civicnews.items import ArticleItem
 from civicnews.pipelines.store import StorePipeline
 from civicnews.replica.content import Corpus, Figure, Paragraph, Table
@@ -203,16 +214,110 @@ def bench_search(n: int, tmp: Path, repeat: int) -> None:
     print(f"  all queries: median {statistics.median(every):.1f} ms, p95 {p95:.1f} ms")
 
 
+class _Recorder:
+    """A connection that notes every statement the writer sends, to replay them alone."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+        self.log: list[tuple[str, Any]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.conn, name)
+
+    def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
+        self.log.append((sql, params))
+        return self.conn.execute(sql, params)
+
+    def executemany(self, sql: str, rows: Any) -> sqlite3.Cursor:
+        rows = list(rows)
+        self.log.append((sql, [rows]))
+        return self.conn.executemany(sql, rows)
+
+
+def _compress_for(seconds: float) -> int:
+    data = b"".join(i.response_body for i in items(20, seed=3, with_pages=True))
+    done, end = 0, time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        zlib.compress(data, DEFAULT_COMPRESS_LEVEL)
+        done += 1
+    return done
+
+
+def bench_ceiling(n: int, tmp: Path) -> None:
+    batch = items(n, seed=13, with_pages=True)
+    print(f"ceiling: time per new article, stage by stage, each alone ({n:,} articles)")
+    start = time.perf_counter()
+    records = [_record(ItemAdapter(it)) for it in batch]
+    prep = (time.perf_counter() - start) / n
+    start = time.perf_counter()
+    for rec in records:
+        zlib.compress(rec["body"], DEFAULT_COMPRESS_LEVEL)
+    compress = (time.perf_counter() - start) / n
+    # The statements of a real store, replayed into a fresh archive with every
+    # parameter already built: what SQLite itself needs, and nothing else.
+    with Archive(tmp / "recorded.db", create=True) as archive:
+        archive.conn.execute("PRAGMA wal_autocheckpoint = 0")  # measured apart, below
+        writer = ArchiveWriter(archive.db, background_checkpoint=False)
+        recorder = _Recorder(archive.conn)
+        writer.conn = recorder
+        start = time.perf_counter()
+        for i in range(0, n, 500):
+            writer.write(batch[i : i + 500])
+        whole = (time.perf_counter() - start) / n
+    with Archive(tmp / "replayed.db", create=True) as archive:
+        conn = archive.conn
+        conn.execute("PRAGMA wal_autocheckpoint = 0")  # measured apart, below
+        start = time.perf_counter()
+        for sql, params in recorder.log:
+            if isinstance(params, list):
+                conn.executemany(sql, params[0])
+            else:
+                conn.execute(sql, params).fetchall()
+        sql_alone = (time.perf_counter() - start) / n
+        start = time.perf_counter()
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        checkpoint = (time.perf_counter() - start) / n
+    # The writer's thread read the items and ran the statements; the rest of
+    # its time is its own Python (decisions, rows, parameters), zlib ran on its pool.
+    python = whole - prep - sql_alone
+    total = prep + python + compress + sql_alone + checkpoint
+    stages = [
+        ("reading items (ItemAdapter, 3 sha256, JSON, identity)", prep),
+        ("the writer's own Python (decisions, rows, parameters)", python),
+        (f"zlib level {DEFAULT_COMPRESS_LEVEL} of the raw page", compress),
+        ("SQL statements alone, replayed with every parameter built", sql_alone),
+        ("WAL checkpoint (copy into the database file, fsync)", checkpoint),
+    ]
+    for name, seconds in stages:
+        print(f"  {name:<58} {seconds * 1e6:5.0f} µs")
+    print(f"  the SQL alone would store {1 / sql_alone:,.0f} articles/s; all of it is "
+          f"{total * 1e6:.0f} µs per article (one core: {1 / total:,.0f}/s)")
+    seconds = 2.0
+    one = _compress_for(seconds)
+    with ProcessPoolExecutor(2) as pool:
+        two = sum(pool.map(_compress_for, [seconds, seconds]))
+    factor = two / one
+    print(f"  two processes do {factor:.2f}x the work of one here (zlib in 1 and 2 processes): "
+          f"at best {factor / total:,.0f} articles/s, split perfectly")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--store", type=int, default=10_000, help="articles for the store runs (0: skip)")
+    parser.add_argument(
+        "--store", type=int, default=10_000, help="articles for the store runs (0: skip)"
+    )
     parser.add_argument("--search", type=int, default=100_000, help="articles for search (0: skip)")
     parser.add_argument("--repeat", type=int, default=20, help="runs of each query")
+    parser.add_argument(
+        "--ceiling", type=int, default=5_000, help="articles for the stage figures (0: skip)"
+    )
     args = parser.parse_args()
     print(f"civicnews archive bench, {os.cpu_count()} CPUs")
     with tempfile.TemporaryDirectory() as tmp:
         if args.store:
             bench_store(args.store, Path(tmp))
+        if args.ceiling:
+            bench_ceiling(args.ceiling, Path(tmp))
         if args.search:
             bench_search(args.search, Path(tmp), args.repeat)
 
