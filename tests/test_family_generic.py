@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -145,3 +146,44 @@ def test_short_pages_and_listings_are_not_articles():
     )
     assert page.article is None
     assert len(page.listing.entries) == 8
+
+
+FIXTURES = Path(__file__).parent / "fixtures" / "pages"
+FAMILY_ARTICLES = [
+    case
+    for case in sorted(FIXTURES.glob("*/*"))
+    if json.loads((case / "expected.json").read_text("utf-8"))["kind"] == "article"
+]
+
+
+@pytest.mark.parametrize("case", FAMILY_ARTICLES, ids=lambda c: f"{c.parent.name}/{c.name}")
+def test_generic_reads_the_tags_a_family_parser_reads(case):
+    meta = json.loads((case / "meta.json").read_text("utf-8"))
+    html = (case / "input.html").read_bytes().decode(meta.get("encoding", "utf-8"))
+    family = parse_page(meta["family"], meta["url"], html).article
+    generic = parse_page("generic", meta["url"], html).article
+    assert generic is not None
+    assert generic.tags == family.tags
+
+
+def _page(main: str, aside: str = "") -> str:
+    body = "".join(f"<p>{f'Nội dung đoạn văn số {i} của bài viết. ' * 6}</p>" for i in range(4))
+    return (
+        "<html><head><title>Tin A về hội nghị</title></head><body>"
+        f'<div class="main"><h1>Tin A về hội nghị</h1><p>13/05/2024 08:00</p>'
+        f'<div class="content">{body}{main}</div></div>{aside}</body></html>'
+    )
+
+
+def test_generic_tags_never_come_from_a_sidebar():
+    cloud = (
+        '<div class="sidebar"><h3>Thẻ:</h3><a href="/tag/covid">covid</a> '
+        '<a href="/tag/giao-thong">giao thông</a></div>'
+    )
+    url = "https://x.gov.vn/tin/tin-a-ve-hoi-nghi-123456.html"
+    assert parse_page("generic", url, _page("", aside=cloud)).article.tags == []
+    line = '<p><b>Từ khóa:</b> <a href="/tk/hn">hội nghị</a>, <a href="/tk/a">phường A</a></p>'
+    article = parse_page("generic", url, _page(line, aside=cloud)).article
+    assert article.tags == ["hội nghị", "phường A"]
+    assert "Từ khóa" not in article.body_text
+    assert "phường A" not in article.body_text
