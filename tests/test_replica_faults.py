@@ -328,6 +328,24 @@ def test_trap_is_an_endless_calendar_of_listing_pages() -> None:
         assert not Selector(text=get(server, article(server, 3))[2].decode()).css(".calendar-news")
 
 
+def test_listing_faults_reach_a_listing_whose_start_page_has_a_query() -> None:
+    # SharePoint lists live at ".../danh-sach.aspx?CateID=14"; the trap's next day keeps
+    # the list's own parameter and the server answers it with the list's first page.
+    with ReplicaServer("sharepoint", articles=20, seed=1, faults="trap@listing") as server:
+        start = server.renderer.start_path
+        assert "?" in start
+        first = Selector(text=get(server, start)[2].decode("utf-8"))
+        entries = first.css('a[href*="ItemID="]::attr(href)').getall()
+        assert entries
+        url = first.css('.calendar-news a[rel="next"]::attr(href)').get()
+        assert parse_qs(urlsplit(url).query) == {"CateID": ["14"], "ngay": ["2018-12-02"]}
+        day = Selector(text=get(server, url)[2].decode("utf-8"))
+        assert day.css('a[href*="ItemID="]::attr(href)').getall() == entries
+        article_path = server.renderer.article_path(3)
+        assert server.renderer.faults_for(article_path) == []
+        assert server.renderer.faults_for(start) == ["trap"]
+
+
 def test_tracking_links_carry_a_new_session_on_every_response() -> None:
     with faulty("tracking") as server:
         hrefs = []

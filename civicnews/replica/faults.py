@@ -51,7 +51,8 @@ Permanent (every request of a hit page):
 ``redirect-loop``  302 to the same page with ``_loop=1`` added, which 302s back: A→B→A      -
 ``redirect-chain`` 302 to ``_hop=N+1``: an endless chain of new URLs                        -
 ``trap``           listing pages get a calendar whose "Sau" (next) link leads to the        -
-                   listing for the next day, ``<start>?ngay=YYYY-MM-DD``, forever
+                   listing for the next day, ``<start>?ngay=YYYY-MM-DD`` (``&ngay=`` after
+                   a start page's own query), forever
 ``tracking``       every site link gets ``;jsessionid=<new id per response>`` and           -
                    ``utm_source``/``utm_medium``/``utm_campaign``/``fbclid`` parameters
 ``offsite``        pages get a "Tin liên quan" block linking off-site: the same server as   -
@@ -301,6 +302,9 @@ class FaultyRenderer:
                         f"{fault}: no article {key} (keys are 0..{inner.corpus.count - 1})"
                     )
         self.trap = any(f.name == "trap" for f in self.faults)
+        # Listing pages share the path of the start page; its query (SharePoint's
+        # "?CateID=14") and the page parameters vary.
+        self.listing_path = urlsplit(inner.start_path).path
         self.hits: Counter[tuple[str, str]] = Counter()
         self._attempts: Counter[str] = Counter()
         self._responses = itertools.count()
@@ -342,7 +346,7 @@ class FaultyRenderer:
         elif sel.startswith("article/"):
             chosen = key == int(sel.split("/", 1)[1])
         elif sel == "listing":
-            chosen = path == self.inner.start_path
+            chosen = path == self.listing_path and key is None
         else:
             chosen = path.startswith(sel)
         if not chosen or fault.rate >= 1:
@@ -388,7 +392,7 @@ class FaultyRenderer:
             if fault.name in _FAILURES and (not transient or fault.fails(attempt)):
                 self._hit(fault, page)
                 return self._failure(fault, path, params, inner_query)
-        is_trap_page = self.trap and path == self.inner.start_path and _TRAP_PARAM in params
+        is_trap_page = self.trap and path == self.listing_path and _TRAP_PARAM in params
         if is_trap_page:
             # A calendar day of the trap: the family's first listing page, under a new URL.
             inner_query = urlencode([(k, v) for k, v in parse_qsl(inner_query) if k != _TRAP_PARAM])
@@ -454,7 +458,7 @@ class FaultyRenderer:
     ) -> Response:
         names = [f.name for f in active]
         text = response.body.decode(_charset(response.headers.get("Content-Type", HTML)))
-        listing = path == self.inner.start_path
+        listing = path == self.listing_path and self.article_key(path, params) is None
         for fault in active:
             name = fault.name
             if name == "tracking":
@@ -525,7 +529,7 @@ class FaultyRenderer:
             "Bài viết trên cổng thông tin khác</a></li>"
         )
         pager = (
-            f'<div class="pager-other"><a href="{base}{self.inner.start_path}?trang=2">'
+            f'<div class="pager-other"><a href="{base}{escape(self._start_with("trang", "2"))}">'
             "Trang sau</a></div>"
             if listing
             else ""
@@ -540,16 +544,22 @@ class FaultyRenderer:
             day = date.fromisoformat(day_text) if day_text else _TRAP_START
         except ValueError:
             day = _TRAP_START
-        start = self.inner.start_path
         after = day + timedelta(days=1) if day < date.max else day
         before = day - timedelta(days=1) if day > date.min else day
+        prev = escape(self._start_with(_TRAP_PARAM, before.isoformat()))
+        after_link = escape(self._start_with(_TRAP_PARAM, after.isoformat()))
         return (
             '<div class="calendar-news"><span class="calendar-title">Xem tin theo ngày '
             f"{day:%d/%m/%Y}</span> "
-            f'<a class="prev" href="{start}?{_TRAP_PARAM}={before.isoformat()}">Ngày trước</a> '
-            f'<a class="next" rel="next" href="{start}?{_TRAP_PARAM}={after.isoformat()}">Sau</a>'
+            f'<a class="prev" href="{prev}">Ngày trước</a> '
+            f'<a class="next" rel="next" href="{after_link}">Sau</a>'
             "</div>"
         )
+
+    def _start_with(self, name: str, value: str) -> str:
+        """The start page's URL path with one more query parameter."""
+        start = self.inner.start_path
+        return f"{start}{'&' if '?' in start else '?'}{urlencode([(name, value)])}"
 
 
 def _charset(content_type: str) -> str:
