@@ -3,6 +3,7 @@ progress line on a terminal, and ``civicnews runs``."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import pty
@@ -12,6 +13,7 @@ import sys
 
 import pytest
 
+from civicnews.extensions.progress import Board
 from civicnews.replica import ReplicaServer
 from tests.conftest import ROOT, portal_toml, rows, run_cli
 
@@ -135,6 +137,49 @@ def test_a_terminal_gets_a_live_progress_line(tmp_path, pf):
     last = err.rsplit("\r\x1b[K", 1)[1]
     # 20 articles, the listing page twice (plain and its own page-1 link), robots.txt.
     assert last == "replica: 23 pages, 20 new, 0 known, 0 errors (done)\n"
+
+
+def test_each_portal_gets_its_own_progress_line(tmp_path, replica):
+    with ReplicaServer("sharepoint", articles=12, seed=3) as other:
+        pf = tmp_path / "portals.toml"
+        pf.write_text(
+            portal_toml("replica", replica.start_url)
+            + portal_toml("other", other.start_url, family="sharepoint"),
+            "utf-8",
+        )
+        args = ["crawl", "replica", "other", "--db", str(tmp_path / "a.db"), "--portals-file"]
+        code, err = _under_a_terminal([*args, str(pf)], {"COLUMNS": "200", "LINES": "40"})
+    assert code == 0, err
+    # The block is redrawn in place: back up one line, then both lines.
+    assert "\x1b[1A" in err
+    last = err.rsplit("\x1b[1A", 1)[1]
+    first, second = last.split("\n")[:2]
+    assert re.fullmatch(r"\r\x1b\[Kreplica: \d+ pages, 20 new, 0 known, 0 errors \(done\)", first)
+    assert re.fullmatch(r"\r\x1b\[Kother: \d+ pages, 12 new, 0 known, 0 errors \(done\)", second)
+    assert last.endswith("(done)\n")
+
+
+def test_a_short_terminal_sums_up_the_portals_that_do_not_fit():
+    board = Board(io.StringIO())
+    for n in range(5):
+        stats = {"response_received_count": 10 * n, "item_scraped_count": n}
+        board.entries[f"p{n}"] = lambda stats=stats: stats
+    board.open = {"p3", "p4"}  # p0..p2 are done
+    assert board.lines(rows=10) == [
+        f"p{n}: {10 * n} pages, {n} new, 0 known, 0 errors" + (" (done)" if n < 3 else "")
+        for n in range(5)
+    ]
+    # Three rows: the running portals first, then one line for the rest.
+    assert board.lines(rows=3) == [
+        "p3: 30 pages, 3 new, 0 known, 0 errors",
+        "p4: 40 pages, 4 new, 0 known, 0 errors",
+        "… 3 more portals (3 done): 30 pages, 3 new, 0 known, 0 errors",
+    ]
+    board.draw()
+    board.draw()
+    out = board.stream.getvalue()
+    assert out.count("\r\x1b[K") == 2 * board.drawn
+    assert out.count(f"\x1b[{board.drawn - 1}A") == 1  # the second draw goes back up
 
 
 def test_no_progress_line_without_a_terminal_or_when_quiet(tmp_path, pf):
