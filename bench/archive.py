@@ -290,8 +290,10 @@ def bench_ceiling(n: int, tmp: Path) -> None:
     ]
     for name, seconds in stages:
         print(f"  {name:<58} {seconds * 1e6:5.0f} µs")
-    print(f"  the SQL alone would store {1 / sql_alone:,.0f} articles/s; all of it is "
-          f"{total * 1e6:.0f} µs per article (one core: {1 / total:,.0f}/s)")
+    print(
+        f"  the SQL alone would store {1 / sql_alone:,.0f} articles/s; all of it is "
+        f"{total * 1e6:.0f} µs per article (one core: {1 / total:,.0f}/s)"
+    )
     seconds = 2.0
     one = _compress_for(seconds)
     with ProcessPoolExecutor(2) as pool:

@@ -102,8 +102,7 @@ class Board:
         size = shutil.get_terminal_size((100, 24))
         width, rows = size.columns - 1, max(2, size.lines - 2)
         lines = [
-            line[: width - 1] + "…" if len(line) > width > 3 else line
-            for line in self.lines(rows)
+            line[: width - 1] + "…" if len(line) > width > 3 else line for line in self.lines(rows)
         ]
         # Back to the block's first line; it only grows (portals are never removed).
         up = f"\x1b[{self.drawn - 1}A" if self.drawn > 1 else ""
