@@ -187,3 +187,27 @@ def test_generic_tags_never_come_from_a_sidebar():
     assert article.tags == ["hội nghị", "phường A"]
     assert "Từ khóa" not in article.body_text
     assert "phường A" not in article.body_text
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "sharepoint/quangninh-detailnews",
+        "generic/portal-article-tukhoa",
+        "hanoi-platform/city-article",
+    ],
+)
+def test_a_sentence_opening_with_the_word_for_tag_is_not_a_tag_line(case):
+    # "Thẻ" (card; also "tag") opens sentences: only "Thẻ:" with its colon labels tags.
+    path = FIXTURES / case
+    meta = json.loads((path / "meta.json").read_text("utf-8"))
+    html = (path / "input.html").read_text("utf-8")
+    sentence = "Thẻ BHYT được cấp miễn phí cho người cao tuổi theo quy định mới."
+    first = html.find("<p>", html.find("<body"))
+    linked = sentence.replace("BHYT", '<a href="/bhyt">BHYT</a>')
+    changed = html[:first] + f"<p>{linked}</p>" + html[first:]
+    for family in (meta["family"], "generic"):
+        before = parse_page(family, meta["url"], html).article
+        after = parse_page(family, meta["url"], changed).article
+        assert after.tags == before.tags and after.tags, family
+        assert sentence in after.body_text, family

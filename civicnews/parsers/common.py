@@ -572,3 +572,16 @@ def related_blocks(root: etree._Element, base_url: str) -> tuple[list[Link], lis
         for sib in found:
             anchors += [sib] if sib.tag == "a" else list(sib.iter("a"))
     return entry_links(anchors, base_url), blocks
+
+
+TAG_LABELS = ("tu khoa", "tags", "tag", "the", "the tag")
+
+
+def is_tag_label(text: str | None) -> bool:
+    """``text`` is a tag label: "Từ khóa:", "Tags:", "Thẻ:"... with its colon.
+
+    Without the colon "Thẻ" and "Tag" are words that open sentences ("Thẻ
+    <a>BHYT</a> được cấp..."), and the paragraph would be taken for a tag line.
+    """
+    raw = (text or "").strip()
+    return raw.endswith((":", "：")) and fold_key(raw) in TAG_LABELS

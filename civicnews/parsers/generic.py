@@ -263,7 +263,6 @@ def _article(
 # What a tag box is called: WordPress "tags-links", themes' "post-tags"/"entry-tags",
 # Joomla 3's "ul.tags", Vietnamese templates' "tukhoa"; never a sidebar's "tag-cloud".
 _TAG_BOX = re.compile(r"(?:^|[-_])(?:tags?|tu-?khoa|keywords?)(?:$|[-_])")
-_TAG_LABELS = ("tu khoa", "tags", "tag", "the", "the tag")
 _TAG_MAX_CHARS = 60  # a longer link text is a title, not a tag
 _TAG_LINE_MAX_CHARS = 300  # a longer element holding a tag label holds body text too
 _TAG_SCOPE_EXTRA = 400  # text an ancestor may add to the block: title, date, sapo, tags
@@ -310,7 +309,7 @@ def _tags(
             names = f"{el.get('class', '')} {el.get('id', '')}".lower().split()
             if any(_TAG_BOX.search(n) and "cloud" not in n for n in names):
                 anchors, boxes = list(el.iter("a")), [el]
-            elif fold_key(el.text or "").rstrip(":： ").strip() in _TAG_LABELS:
+            elif common.is_tag_label(el.text):
                 anchors, boxes = _labelled_tags(el)
             if anchors:
                 break

@@ -235,7 +235,7 @@ def _tags(part: etree._Element | None) -> list[str]:
         if not isinstance(el.tag, str):
             continue
         names = f"{el.get('class', '')} {el.get('id', '')}".lower()
-        labelled = fold_key(el.text or "") in ("tu khoa", "tags", "tag", "the")
+        labelled = common.is_tag_label(el.text)
         if labelled or "tukhoa" in names or re.search(r"\btags?\b", names):
             # The label may sit in its own <b>/<span>: the links are then its parent's.
             box = el if el.find(".//a") is not None or not labelled else el.getparent()
