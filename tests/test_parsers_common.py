@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import unicodedata
+from pathlib import Path
 
 import pytest
 
+from civicnews.parsers import parse_page
 from civicnews.parsers.common import (
     is_boilerplate_line,
+    looks_like_date_line,
     parse_fragment,
     related_links,
     split_date_suffix,
@@ -82,3 +86,49 @@ def test_liferay_listing_intro_content_is_not_an_article():
     page = parse_page("liferay", "https://p.gov.vn/tin-tuc", html)
     assert page.article is None
     assert [e.text for e in page.listing.entries] == ["Tin A"]
+
+
+@pytest.mark.parametrize(
+    "line", ["01/12/2018 - 09:07 AM", "Ngày đăng: 05/03/2019 08:30", "Cập nhật: 09:30 12/06/2019",
+             "Thứ Sáu, 28/08/2026 - 15:28", "(Ngày 20 - 03 - 2012)",
+             "Thứ hai, 15 Tháng 3 2021 08:15",
+             "Cập nhật lúc 09:07, ngày 01/12/2018", "Tác giả: Minh Anh - Ngày đăng: 05/03/2019",
+             "15 giờ 20 phút, ngày 03/12/2018", "Thứ Ba, 4/12/2018 | 10:20 GMT+7"],
+)  # fmt: skip
+def test_date_lines(line):
+    assert looks_like_date_line(line)
+
+
+@pytest.mark.parametrize(
+    "line", ["Ngày 15/3/2024, UBND phường tổ chức hội nghị tổng kết công tác năm.",
+             "Chiều 14/3/2024, Đoàn kiểm tra của thành phố làm việc tại phường.",
+             "Sáng 15/3, tại trụ sở UBND phường Cầu Giấy."],
+)  # fmt: skip
+def test_sentences_opening_with_a_date_are_not_date_lines(line):
+    assert not looks_like_date_line(line)
+
+
+PAGES = Path(__file__).parent / "fixtures" / "pages"
+LEDE = "Ngày 15/3/2024, UBND phường tổ chức hội nghị tổng kết công tác năm."
+
+
+@pytest.mark.parametrize(
+    "case", ["liferay/replica-seed", "liferay/phuxuyen-article", "sharepoint/hadong-article",
+             "sharepoint/quangninh-detailnews", "hanoi-platform/city-article",
+             "hanoi-platform/ward-article-2025", "generic/wordpress-article",
+             "generic/joomla-table-article"],
+)  # fmt: skip
+def test_a_short_lede_opening_with_a_date_stays_in_the_body(case):
+    # Vietnamese news opens with the day ("Ngày 15/3/2024, ..."); a short first paragraph
+    # like that is article text, not the page's date line.
+    meta = json.loads((PAGES / case / "meta.json").read_text("utf-8"))
+    expected = json.loads((PAGES / case / "expected.json").read_text("utf-8"))
+    html = (PAGES / case / "input.html").read_text("utf-8")
+    first = html.rfind("<", 0, html.index(expected["body_starts_with"][:25]))
+    changed = html[:first] + f"<p>{LEDE}</p>" + html[first:]
+    for family in (meta["family"], "generic"):
+        before = parse_page(family, meta["url"], html).article
+        after = parse_page(family, meta["url"], changed).article
+        assert after.body_text.startswith(LEDE + "\n"), family
+        assert after.body_text.endswith(before.body_text), family
+        assert after.published_raw == before.published_raw, family

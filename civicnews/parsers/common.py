@@ -141,9 +141,30 @@ def clean_lines(text: str) -> list[str]:
     return [line for line in text.split("\n") if line and not is_boilerplate_line(line)]
 
 
+# Words a date line may hold besides its numbers (folded): labels, weekdays, month
+# names, parts of the day, relative words.
+_DATE_WORDS = frozenset(
+    "ngay thang nam thu hai ba tu sau bay chu nhat cn mot muoi gio phut giay luc sa ch am pm "
+    "sang chieu toi trua dem gmt utc ict dang cap xuat ban update updated posted published on "
+    "date time hom qua nay kia truoc vua xong tuan luot xem theo".split()
+)
+#: Words a date line may hold that are none of those (a name, "Tác giả")...
+_DATE_LINE_MAX_OTHER_WORDS = 4
+
+
 def looks_like_date_line(line: str) -> bool:
-    """A short line whose whole point is a date (e.g. ``01/12/2018 - 09:07 AM``)."""
+    """A short line whose whole point is a date (e.g. ``01/12/2018 - 09:07 AM``).
+
+    Not a sentence that opens with one ("Ngày 15/3/2024, UBND phường tổ chức hội
+    nghị..."): a lede like that is article text, so beside the date's numbers and
+    words only a few other words may stand.
+    """
     if len(line) > 80 or not re.search(r"\d", line):
+        return False
+    other = [
+        w for w in fold_key(line).split() if w not in _DATE_WORDS and not re.search(r"\d", w)
+    ]
+    if len(other) > _DATE_LINE_MAX_OTHER_WORDS:
         return False
     return parse_date(line) is not None
 
