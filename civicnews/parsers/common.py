@@ -161,9 +161,7 @@ def looks_like_date_line(line: str) -> bool:
     """
     if len(line) > 80 or not re.search(r"\d", line):
         return False
-    other = [
-        w for w in fold_key(line).split() if w not in _DATE_WORDS and not re.search(r"\d", w)
-    ]
+    other = [w for w in fold_key(line).split() if w not in _DATE_WORDS and not re.search(r"\d", w)]
     if len(other) > _DATE_LINE_MAX_OTHER_WORDS:
         return False
     return parse_date(line) is not None
