@@ -38,6 +38,14 @@ def test_split_date_suffix():
     assert split_date_suffix("Tin A (01/12/2018)") == ("Tin A", "01/12/2018")
     assert split_date_suffix("Tin B (Ngày 20 - 03 - 2012)") == ("Tin B", "Ngày 20 - 03 - 2012")
     assert split_date_suffix("Năm 2018 (kỳ 2)") == ("Năm 2018 (kỳ 2)", None)
+    assert split_date_suffix("Tin C - 12/03/2021") == ("Tin C", "12/03/2021")
+    assert split_date_suffix("Tin D | 12/3/2021 9:07") == ("Tin D", "12/3/2021 9:07")
+    # A number in the title is not a date, nor is a date that is not at the end.
+    assert split_date_suffix("Thông báo số 12/2021 - lịch tiếp dân") == (
+        "Thông báo số 12/2021 - lịch tiếp dân",
+        None,
+    )
+    assert split_date_suffix("Kỳ họp thứ 4 - 31/02/2021") == ("Kỳ họp thứ 4 - 31/02/2021", None)
 
 
 @pytest.mark.parametrize(

@@ -59,6 +59,10 @@ _DATE_SUFFIX = re.compile(
     r"[^()\[\]]{0,30})[\)\]]\s*$",
     re.I,
 )
+# A full date after a dash or bar ends a link text: "Tin A - 12/03/2021 09:07".
+_DATE_TAIL = re.compile(
+    r"\s+[-–|]\s+(\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{2,4}(?:\s+\d{1,2}[:h]\d{2})?)\s*$"
+)
 _FILE_EXT = re.compile(r"\.(pdf|docx?|xlsx?|pptx?|odt|ods|rar|zip|7z)$", re.I)
 _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "#", "about:", "callto:", "sms:")
 
@@ -176,10 +180,10 @@ def first_date_text(texts: Iterable[str]) -> str | None:
 
 
 def split_date_suffix(text: str) -> tuple[str, str | None]:
-    """``"Title (01/12/2018)"`` -> ``("Title", "01/12/2018")``."""
-    m = _DATE_SUFFIX.search(text)
+    """``"Title (01/12/2018)"`` -> ``("Title", "01/12/2018")``; also ``"Title - 01/12/2018"``."""
+    m = _DATE_SUFFIX.search(text) or _DATE_TAIL.search(text)
     if m and parse_date(m.group(1)) is not None:
-        return text[: m.start()].rstrip(" -–"), m.group(1).strip()
+        return text[: m.start()].rstrip(" -–|"), m.group(1).strip()
     return text, None
 
 
