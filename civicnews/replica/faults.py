@@ -337,6 +337,9 @@ class FaultyRenderer:
                 return key
         return None
 
+    def _is_listing(self, path: str, key: int | None) -> bool:
+        return path == self.listing_path and key is None
+
     def _selects(self, fault: Fault, path: str, key: int | None, page: str) -> bool:
         sel = fault.selector
         if sel is None:
@@ -346,7 +349,7 @@ class FaultyRenderer:
         elif sel.startswith("article/"):
             chosen = key == int(sel.split("/", 1)[1])
         elif sel == "listing":
-            chosen = path == self.listing_path and key is None
+            chosen = self._is_listing(path, key)
         else:
             chosen = path.startswith(sel)
         if not chosen or fault.rate >= 1:
@@ -392,14 +395,15 @@ class FaultyRenderer:
             if fault.name in _FAILURES and (not transient or fault.fails(attempt)):
                 self._hit(fault, page)
                 return self._failure(fault, path, params, inner_query)
-        is_trap_page = self.trap and path == self.listing_path and _TRAP_PARAM in params
+        listing = self._is_listing(path, key)
+        is_trap_page = self.trap and listing and _TRAP_PARAM in params
         if is_trap_page:
             # A calendar day of the trap: the family's first listing page, under a new URL.
             inner_query = urlencode([(k, v) for k, v in parse_qsl(inner_query) if k != _TRAP_PARAM])
         response = self.inner.handle(method, path, inner_query, headers, body)
         content_type = response.headers.get("Content-Type", HTML)
         if active and content_type.startswith("text/html"):
-            response = self._transform(response, active, path, params, headers, page)
+            response = self._transform(response, active, listing, params, headers, page)
         delay, truncate = 0.0, None
         for fault in active:
             if fault.name == "slow":
@@ -451,14 +455,13 @@ class FaultyRenderer:
         self,
         response: Response,
         active: list[Fault],
-        path: str,
+        listing: bool,
         params: dict[str, str],
         headers: Mapping[str, str],
         page: str,
     ) -> Response:
         names = [f.name for f in active]
         text = response.body.decode(_charset(response.headers.get("Content-Type", HTML)))
-        listing = path == self.listing_path and self.article_key(path, params) is None
         for fault in active:
             name = fault.name
             if name == "tracking":
