@@ -7,17 +7,37 @@ this process.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import pytest
 
 from civicnews.replica import ReplicaServer
 
 ROOT = Path(__file__).resolve().parent.parent
+#: Saved pages: <family>/<case>/ with input.html, meta.json and a hand-written expected.json.
+PAGES = Path(__file__).parent / "fixtures" / "pages"
+
+
+class SavedPage(NamedTuple):
+    url: str
+    family: str
+    html: str
+    expected: dict[str, Any]
+
+
+def saved_page(case: str | Path) -> SavedPage:
+    """A saved page, ``case`` as ``"liferay/replica-seed"`` or its directory."""
+    path = PAGES / case
+    meta = json.loads((path / "meta.json").read_text("utf-8"))
+    html = (path / "input.html").read_bytes().decode(meta.get("encoding", "utf-8"))
+    expected = json.loads((path / "expected.json").read_text("utf-8"))
+    return SavedPage(meta["url"], meta["family"], html, expected)
 
 
 def portal_toml(key: str, start_url: str, family: str = "liferay", **extra) -> str:

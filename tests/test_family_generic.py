@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from civicnews.parsers import parse_page
 from civicnews.parsers.generic import article_like, clean_url
 from civicnews.replica import FAMILIES, ReplicaServer
-from tests.conftest import portal_toml, rows, run_cli
+from tests.conftest import PAGES, portal_toml, rows, run_cli, saved_page
 
 # Every family the replica serves: a new family's replica is covered as soon as it is registered.
 REPLICA_FAMILIES = sorted(FAMILIES)
@@ -148,20 +147,16 @@ def test_short_pages_and_listings_are_not_articles():
     assert len(page.listing.entries) == 8
 
 
-FIXTURES = Path(__file__).parent / "fixtures" / "pages"
 FAMILY_ARTICLES = [
-    case
-    for case in sorted(FIXTURES.glob("*/*"))
-    if json.loads((case / "expected.json").read_text("utf-8"))["kind"] == "article"
+    case for case in sorted(PAGES.glob("*/*")) if saved_page(case).expected["kind"] == "article"
 ]
 
 
 @pytest.mark.parametrize("case", FAMILY_ARTICLES, ids=lambda c: f"{c.parent.name}/{c.name}")
 def test_generic_reads_the_tags_a_family_parser_reads(case):
-    meta = json.loads((case / "meta.json").read_text("utf-8"))
-    html = (case / "input.html").read_bytes().decode(meta.get("encoding", "utf-8"))
-    family = parse_page(meta["family"], meta["url"], html).article
-    generic = parse_page("generic", meta["url"], html).article
+    saved = saved_page(case)
+    family = parse_page(saved.family, saved.url, saved.html).article
+    generic = parse_page("generic", saved.url, saved.html).article
     assert generic is not None
     assert generic.tags == family.tags
 
@@ -199,15 +194,13 @@ def test_generic_tags_never_come_from_a_sidebar():
 )
 def test_a_sentence_opening_with_the_word_for_tag_is_not_a_tag_line(case):
     # "Thẻ" (card; also "tag") opens sentences: only "Thẻ:" with its colon labels tags.
-    path = FIXTURES / case
-    meta = json.loads((path / "meta.json").read_text("utf-8"))
-    html = (path / "input.html").read_text("utf-8")
+    url, family, html, _ = saved_page(case)
     sentence = "Thẻ BHYT được cấp miễn phí cho người cao tuổi theo quy định mới."
     first = html.find("<p>", html.find("<body"))
     linked = sentence.replace("BHYT", '<a href="/bhyt">BHYT</a>')
     changed = html[:first] + f"<p>{linked}</p>" + html[first:]
-    for family in (meta["family"], "generic"):
-        before = parse_page(family, meta["url"], html).article
-        after = parse_page(family, meta["url"], changed).article
-        assert after.tags == before.tags and after.tags, family
-        assert sentence in after.body_text, family
+    for parser in (family, "generic"):
+        before = parse_page(parser, url, html).article
+        after = parse_page(parser, url, changed).article
+        assert after.tags == before.tags and after.tags, parser
+        assert sentence in after.body_text, parser

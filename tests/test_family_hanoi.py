@@ -24,9 +24,7 @@ from civicnews.replica.hanoi_platform import (
     SITE_CODE,
     SITE_PREFIX,
 )
-from tests.conftest import portal_toml, rows, run_cli
-
-PAGES = Path(__file__).parent / "fixtures" / "pages" / "hanoi-platform"
+from tests.conftest import portal_toml, rows, run_cli, saved_page
 
 
 def fetch(url: str, data: bytes | None = None) -> tuple[int, str]:
@@ -151,10 +149,9 @@ def test_replica_articles_parse_to_their_ground_truth(server):
 
 @pytest.mark.parametrize("case", ["ward-listing", "city-listing-script", "api-fragment"])
 def test_listing_fixture_api_pagers(case):
-    meta = json.loads((PAGES / case / "meta.json").read_text("utf-8"))
-    expected = json.loads((PAGES / case / "expected.json").read_text("utf-8"))
-    page = parse_page("hanoi-platform", meta["url"], (PAGES / case / "input.html").read_text())
-    assert [asdict(p) for p in page.listing.api_pagers] == expected["api_pagers"]
+    saved = saved_page(f"hanoi-platform/{case}")
+    page = parse_page("hanoi-platform", saved.url, saved.html)
+    assert [asdict(p) for p in page.listing.api_pagers] == saved.expected["api_pagers"]
 
 
 @pytest.mark.parametrize(

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import unicodedata
-from pathlib import Path
 
 import pytest
 
@@ -16,6 +14,7 @@ from civicnews.parsers.common import (
     related_links,
     split_date_suffix,
 )
+from tests.conftest import saved_page
 
 
 @pytest.mark.parametrize(
@@ -116,7 +115,6 @@ def test_sentences_opening_with_a_date_are_not_date_lines(line):
     assert not looks_like_date_line(line)
 
 
-PAGES = Path(__file__).parent / "fixtures" / "pages"
 LEDE = "Ngày 15/3/2024, UBND phường tổ chức hội nghị tổng kết công tác năm."
 
 
@@ -129,14 +127,12 @@ LEDE = "Ngày 15/3/2024, UBND phường tổ chức hội nghị tổng kết c�
 def test_a_short_lede_opening_with_a_date_stays_in_the_body(case):
     # Vietnamese news opens with the day ("Ngày 15/3/2024, ..."); a short first paragraph
     # like that is article text, not the page's date line.
-    meta = json.loads((PAGES / case / "meta.json").read_text("utf-8"))
-    expected = json.loads((PAGES / case / "expected.json").read_text("utf-8"))
-    html = (PAGES / case / "input.html").read_text("utf-8")
+    url, family, html, expected = saved_page(case)
     first = html.rfind("<", 0, html.index(expected["body_starts_with"][:25]))
     changed = html[:first] + f"<p>{LEDE}</p>" + html[first:]
-    for family in (meta["family"], "generic"):
-        before = parse_page(family, meta["url"], html).article
-        after = parse_page(family, meta["url"], changed).article
-        assert after.body_text.startswith(LEDE + "\n"), family
-        assert after.body_text.endswith(before.body_text), family
-        assert after.published_raw == before.published_raw, family
+    for parser in (family, "generic"):
+        before = parse_page(parser, url, html).article
+        after = parse_page(parser, url, changed).article
+        assert after.body_text.startswith(LEDE + "\n"), parser
+        assert after.body_text.endswith(before.body_text), parser
+        assert after.published_raw == before.published_raw, parser

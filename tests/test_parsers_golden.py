@@ -11,15 +11,14 @@ harmless markup changes; ``related_count`` / ``entries_count`` check sizes.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 
 from civicnews.parsers import parse_page
+from tests.conftest import PAGES, saved_page
 
-PAGES = Path(__file__).parent / "fixtures" / "pages"
 CASES = sorted(p for p in PAGES.glob("*/*") if (p / "expected.json").exists())
 EXACT_ARTICLE = (
     "title", "published_raw", "author", "source", "sapo", "category", "tags", "images",
@@ -28,10 +27,8 @@ EXACT_ARTICLE = (
 
 
 def load(case: Path):
-    meta = json.loads((case / "meta.json").read_text("utf-8"))
-    html = (case / "input.html").read_bytes().decode(meta.get("encoding", "utf-8"))
-    page = parse_page(meta["family"], meta["url"], html)
-    return page, json.loads((case / "expected.json").read_text("utf-8"))
+    saved = saved_page(case)
+    return parse_page(saved.family, saved.url, saved.html), saved.expected
 
 
 def test_there_are_cases_for_every_family_parser():
