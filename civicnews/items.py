@@ -33,6 +33,8 @@ class ArticleItem:
     source: str | None = None
     related: list[dict[str, Any]] = field(default_factory=list)
     extractor: str = ""
+    posted_by: str | None = None  # the CMS account line, never the author
+    rules: dict[str, str] = field(default_factory=dict)  # field -> rule that read it
     status: int = 200
     # What the server sent, kept byte for byte for revisions and WARC export.
     response_headers: dict[str, list[str]] = field(default_factory=dict, repr=False)

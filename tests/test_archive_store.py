@@ -254,3 +254,13 @@ def test_stats_last_run_with_and_without_crawl_runs(tmp_path):
         archive.conn.execute("PRAGMA foreign_keys = OFF")
         archive.conn.execute("DROP TABLE crawl_runs")
         assert archive.stats()["last_run"] is None
+
+
+def test_rules_and_posting_account_are_stored_apart_from_the_author(tmp_path):
+    db = tmp_path / "a.db"
+    rules = {"title": "liferay:.header-title", "published": "common:date-line"}
+    store(db, [item(1, author="Minh Vịnh", posted_by="admin admin", rules=rules), item(2)])
+    got = rows(db, "SELECT url, author, posted_by, rules FROM articles ORDER BY url")
+    assert got[0][1:3] == ("Minh Vịnh", "admin admin")
+    assert got[0][3] == '{"title": "liferay:.header-title", "published": "common:date-line"}'
+    assert got[1][2:] == (None, None)

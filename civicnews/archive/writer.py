@@ -54,7 +54,7 @@ COMPRESS_CHUNK = 50
 _COLUMNS = (
     "portal", "title", "published_at", "published_raw", "date_source", "author",
     "body_text", "sapo", "category", "tags", "images", "attachments", "source", "extractor",
-    "fetched_url",
+    "fetched_url", "posted_by", "rules",
 )  # fmt: skip
 _JSON = ("tags", "images", "attachments")
 _REVISION_COLUMNS = ("title", "published_at", "published_raw", "author", "sapo", "body_text")
@@ -507,6 +507,7 @@ def _record(adapter: ItemAdapter) -> dict[str, Any]:
     row = {k: adapter.get(k) for k in _COLUMNS}
     for key in _JSON:
         row[key] = json.dumps(row[key], ensure_ascii=False) if row[key] else "[]"
+    row["rules"] = json.dumps(row["rules"], ensure_ascii=False) if row["rules"] else None
     row["body_text"] = row["body_text"] or ""
     fetched_at = adapter.get("fetched_at") or datetime.now(UTC).isoformat(timespec="seconds")
     url = adapter.get("url")

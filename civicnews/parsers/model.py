@@ -33,6 +33,12 @@ class Article:
     canonical_url: str | None = None
     related: list[Link] = field(default_factory=list)
     extractor: str = ""
+    # The CMS account that posted the page ("admin admin"), kept apart from the author.
+    posted_by: str | None = None
+    # Which rule produced each field: {"title": "liferay:.header-title", "published":
+    # "common:date-line", ...}; "<family or common or meta>:<rule>". Stored as JSON in the
+    # archive's ``rules`` column and printed by ``civicnews probe``.
+    rules: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -162,6 +162,8 @@ class PortalSpider(scrapy.Spider):
             source=article.source,
             related=related,
             extractor=article.extractor,
+            posted_by=article.posted_by,
+            rules=article.rules,
             status=response.status,
             response_headers=_headers(response.headers),
             response_body=response.body,
