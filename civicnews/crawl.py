@@ -175,7 +175,7 @@ def run_crawl(
     except LockError as exc:
         raise ArchiveError(str(exc.strerror or exc)) from None
     try:
-        return _locked_run(portals, db_path, portals_file, merged, thresholds, argv, options)
+        return _locked_run(portals, db_path, portals_file, merged, thresholds, argv, options, lock)
     finally:
         lock.release()
 
@@ -218,6 +218,7 @@ def _locked_run(
     thresholds: Thresholds,
     argv: list[str] | None,
     options: dict[str, Any] | None,
+    lock: ArchiveLock,
 ) -> RunSummary:
     summary = RunSummary(db=db_path, started_at=_now())
     summary.run_id = runs.start_run(
@@ -244,11 +245,11 @@ def _locked_run(
         summary.crashed = " ".join(f"{type(exc).__name__}: {exc}".split())[:500]
         logger.exception("the crawl crashed")
         try:
-            _finish(summary)
+            _finish(summary, lock)
         except ArchiveError as again:
             logger.error("cannot record the crashed run: %s", again)
         raise
-    _finish(summary)
+    _finish(summary, lock)
     return summary
 
 
@@ -264,20 +265,32 @@ def check_health(summary: RunSummary, thresholds: Thresholds) -> None:
         db.conn.close()
 
 
-def _finish(summary: RunSummary) -> None:
+def _finish(summary: RunSummary, lock: ArchiveLock | None = None) -> None:
     summary.finished_at = _now()
     if summary.run_id is None:
         return
-    runs.finish_run(
-        summary.db,
-        summary.run_id,
-        counts={p.portal: p.counts() for p in summary.portals},
-        finish_reason=summary.finish_reason,
-        exit_code=summary.exit_code,
-        health=summary.health
-        + ([{"check": "crashed", "message": summary.crashed}] if summary.crashed else []),
-        finished_at=summary.finished_at,
-    )
+
+    def record() -> None:
+        runs.finish_run(
+            summary.db,
+            summary.run_id,
+            counts={p.portal: p.counts() for p in summary.portals},
+            finish_reason=summary.finish_reason,
+            exit_code=summary.exit_code,
+            health=summary.health
+            + ([{"check": "crashed", "message": summary.crashed}] if summary.crashed else []),
+            finished_at=summary.finished_at,
+        )
+
+    try:
+        record()
+    except ArchiveError:
+        # A run that filled the disk must still say how it ended, not show as "killed":
+        # the lock file kept some room for this last write.
+        if lock is None or not lock.free_reserve():
+            raise
+        logger.warning("the disk is full: recording the run's end in the space kept for it")
+        record()
 
 
 def _now() -> str:

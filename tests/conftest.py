@@ -82,3 +82,15 @@ def portals_file(tmp_path, replica) -> Path:
     path = tmp_path / "portals.toml"
     path.write_text(portal_toml("replica", replica.start_url), "utf-8")
     return path
+
+
+@pytest.fixture
+def tmpfs(tmp_path):
+    """A real, small file system (16 MB): mounted per test, unmounted after (needs root)."""
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mnt)], check=True)
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)

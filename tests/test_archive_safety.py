@@ -15,8 +15,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from civicnews.replica import ReplicaServer
 from tests.conftest import ROOT, portal_toml, rows, run_cli
 
@@ -112,18 +110,6 @@ def test_locked_archive_fails_cleanly_and_keeps_its_data(tmp_path, portals_file)
     assert "locked" in out.stderr and "Traceback" not in out.stderr
     assert rows(db, "SELECT url, last_seen_at FROM articles ORDER BY url") == before
     _intact(db)
-
-
-@pytest.fixture
-def tmpfs(tmp_path):
-    """A real, small file system: mounted per test, unmounted after."""
-    mnt = tmp_path / "mnt"
-    mnt.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mnt)], check=True)
-    try:
-        yield mnt
-    finally:
-        subprocess.run(["umount", "-l", str(mnt)], check=False)
 
 
 def test_read_only_archive_refuses_crawls_and_still_answers_searches(tmpfs, portals_file):

@@ -8,6 +8,7 @@ never block the next run.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -119,3 +120,39 @@ def test_a_second_crawl_exits_75_and_a_killed_crawl_never_blocks_the_next(tmp_pa
         assert [r["status"] for r in listed] == ["ok", "killed"]
         assert listed[1]["pid"] == a.pid and listed[0]["pid"] != a.pid
         assert json.loads(c.stdout)["run_id"] == listed[0]["id"]
+
+
+def test_a_planted_symlink_is_refused_and_its_target_left_alone(tmp_path, portals_file):
+    """A root cron job in a shared directory: archive.db.lock -> a file someone cares about."""
+    db = tmp_path / "archive.db"
+    victim = tmp_path / "victim.conf"
+    victim.write_text("precious = true\n")
+    lock_path(db).symlink_to(victim)
+    out = run_cli("crawl", "replica", "--db", str(db), "--portals-file", str(portals_file))
+    assert out.returncode == 1
+    assert "Traceback" not in out.stderr
+    (line,) = [ln for ln in out.stderr.splitlines() if ln.strip()]
+    assert f"lock file {lock_path(db)} is a symbolic link" in line
+    assert victim.read_text() == "precious = true\n"
+    assert read_holder(db) is None  # never read through the link either
+
+
+def test_a_hard_linked_lock_file_is_refused(tmp_path):
+    db = tmp_path / "a.db"
+    victim = tmp_path / "victim.conf"
+    victim.write_text("precious = true\n")
+    os.link(victim, lock_path(db))
+    with pytest.raises(LockError) as refused:
+        ArchiveLock(db).acquire()
+    assert "is a hard link" in str(refused.value)
+    assert victim.read_text() == "precious = true\n"
+
+
+def test_the_lock_file_is_written_over_never_truncated(tmp_path):
+    """Details are written over blanks; a longer earlier content never leaves garbage."""
+    db = tmp_path / "a.db"
+    lock_path(db).write_text(json.dumps({"pid": 1, "command": "x" * 70_000}))
+    with ArchiveLock(db, argv=["short"]):
+        assert read_holder(db)["command"] == "short"
+        assert lock_path(db).stat().st_size >= 70_000
+    assert read_holder(db) is None
