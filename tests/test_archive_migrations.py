@@ -1,4 +1,5 @@
-"""Schema upgrades: an older archive opens with its data kept; a newer one is refused."""
+"""Schema upgrades: an older archive is upgraded by a writer (a crawl, the library) with its
+data kept, refused by the commands that only read; a newer one is refused by all."""
 
 from __future__ import annotations
 
@@ -69,6 +70,7 @@ def v1_archive(tmp_path):
 
 
 def test_v1_archive_is_upgraded_on_open_with_its_data(v1_archive):
+    Archive(v1_archive).close()  # the library's read-write open upgrades
     out = run_cli("stats", "--json", "--db", str(v1_archive))
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["totals"]["articles"] == 2
@@ -94,7 +96,39 @@ def test_v1_archive_is_upgraded_on_open_with_its_data(v1_archive):
     assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
 
 
+@pytest.mark.parametrize(
+    "args",
+    [["stats"], ["search", "dong da"], ["runs"], ["export", "jsonl", "--out", "{out}"]],
+)
+def test_commands_that_read_refuse_an_old_archive_and_leave_it_alone(v1_archive, args):
+    before = v1_archive.read_bytes()
+    out = run_cli(*[a.replace("{out}", str(v1_archive.parent / "x.jsonl")) for a in args],
+                  "--db", str(v1_archive))  # fmt: skip
+    assert out.returncode == 1
+    assert out.stderr.startswith("Error: ") and len(out.stderr.splitlines()) == 1
+    assert "schema version 1 and must be upgraded to" in out.stderr
+    assert "civicnews crawl --db" in out.stderr
+    assert v1_archive.read_bytes() == before
+    assert sorted(p.name for p in v1_archive.parent.iterdir()) == ["old.db"]
+
+
+def test_a_crawl_upgrades_an_old_archive(v1_archive, portals_file):
+    out = run_cli("crawl", "replica", "--portals-file", str(portals_file), "--db", str(v1_archive))
+    assert out.returncode == 0, out.stderr
+    conn = sqlite3.connect(v1_archive)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] >= 5
+    urls = tuple(r[0] for r in V1_ROWS)
+    assert (
+        conn.execute(
+            f"SELECT {', '.join(_V1_COLUMNS)} FROM articles WHERE url IN (?, ?) ORDER BY url", urls
+        ).fetchall()
+        == V1_ROWS
+    )
+    conn.close()
+
+
 def test_old_rows_are_searchable_after_the_upgrade(v1_archive):
+    Archive(v1_archive).close()
     out = run_cli("search", "dong da", "--json", "--db", str(v1_archive))
     assert out.returncode == 0, out.stderr
     assert [h["url"] for h in json.loads(out.stdout)] == [V1_ROWS[0][0]]

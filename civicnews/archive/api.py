@@ -21,9 +21,14 @@ from typing import Any
 
 import sqlite_utils
 
-from civicnews.archive.db import ArchiveError, connect, explain, schema_version
-from civicnews.archive.schema import SCHEMA_VERSION
-from civicnews.archive.search import SearchError, SearchHit, day_bounds, search
+from civicnews.archive.db import ArchiveError, connect, explain, open_readonly, schema_version
+from civicnews.archive.search import (
+    SEARCH_TIMEOUT,
+    SearchError,
+    SearchHit,
+    day_bounds,
+    search,
+)
 from civicnews.archive.writer import ArchiveWriter, WriteResult
 
 _JSON = ("tags", "images", "attachments")
@@ -36,37 +41,19 @@ class Archive:
 
     ``Archive(path)`` opens an existing archive for reading and writing and
     upgrades an older schema; ``create=True`` makes a new one;
-    ``readonly=True`` never writes (the schema must then be current).
+    ``readonly=True`` never writes (:func:`civicnews.archive.db.open_readonly`: the file
+    must be a civicnews archive of the current schema; read-only media are fine).
     Errors an operator can fix raise :class:`ArchiveError` with one line.
     """
 
     def __init__(self, path: str | Path, *, readonly: bool = False, create: bool = False):
         self.path = Path(path)
         self.readonly = readonly
-        self.db: sqlite_utils.Database = connect(self.path, create=create, readonly=readonly)
-        self.conn: sqlite3.Connection = self.db.conn
         if readonly:
-            version = schema_version(self.conn)
-            if version < SCHEMA_VERSION:
-                self.close()
-                raise ArchiveError(
-                    f"archive {self.path} has schema version {version} and must be upgraded to "
-                    f"{SCHEMA_VERSION}: open it once where it is writable (e.g. `civicnews stats`)"
-                )
-
-    @classmethod
-    def open_for_reading(cls, path: str | Path) -> Archive:
-        """Open to read: upgrade the schema if the file is writable, else read it as it is."""
-        try:
-            return cls(path)
-        except ArchiveError as exc:
-            if "read-only" not in str(exc):
-                raise
-        try:
-            return cls(path, readonly=True)
-        except ArchiveError as exc:
-            message = f"{exc} (the archive is read-only, so it cannot be upgraded)"
-            raise ArchiveError(message) from None
+            self.db: sqlite_utils.Database = sqlite_utils.Database(open_readonly(self.path))
+        else:
+            self.db = connect(self.path, create=create)
+        self.conn: sqlite3.Connection = self.db.conn
 
     def close(self) -> None:
         self.conn.close()
@@ -89,10 +76,12 @@ class Archive:
         until: date | None = None,
         limit: int = 20,
         marks: tuple[str, str] = ("[", "]"),
+        timeout: float = SEARCH_TIMEOUT,
     ) -> list[SearchHit]:
         """Ranked matches of ``query``; ``exact=True`` matches diacritics as typed.
 
-        Raises :class:`SearchError` for a query FTS5 cannot run.
+        Raises :class:`SearchError` for a query FTS5 cannot run, one longer than
+        ``MAX_QUERY_WORDS`` words, or a search that runs over ``timeout`` seconds.
         """
         return self._read(
             search,
@@ -104,6 +93,7 @@ class Archive:
             until=until,
             limit=limit,
             marks=marks,
+            timeout=timeout,
         )
 
     def get(self, url: str) -> dict[str, Any] | None:
@@ -214,7 +204,8 @@ class Archive:
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'crawl_runs'"
         ).fetchone():
             return None
-        return self._one("SELECT * FROM crawl_runs ORDER BY rowid DESC LIMIT 1")
+        row = self._one("SELECT * FROM crawl_runs ORDER BY rowid DESC LIMIT 1")
+        return None if row is None else decoded_run(row)
 
     # -- writing ----------------------------------------------------------------------------
 
@@ -253,6 +244,20 @@ class Archive:
     def _one(self, sql: str, params: Iterable[Any] = ()) -> dict[str, Any] | None:
         rows = self._all(sql, params)
         return rows[0] if rows else None
+
+
+def decoded_run(run: dict[str, Any]) -> dict[str, Any]:
+    """A ``crawl_runs`` row with its JSON-text columns (argv, portals, counts...) decoded,
+    so that JSON output holds them as lists and objects, not as strings of JSON."""
+    out = {}
+    for key, value in run.items():
+        if isinstance(value, str) and value[:1] in ("[", "{"):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                pass  # text that only looks like JSON stays text
+        out[key] = value
+    return out
 
 
 def _portals(portal: str | Iterable[str] | None) -> list[str]:

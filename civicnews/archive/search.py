@@ -9,7 +9,14 @@ Query syntax: words (all must match), ``"a phrase"``, ``OR``, ``AND``, ``NOT``,
 parentheses, ``prefix*`` and ``title:word`` (also ``sapo:``, ``body:``).  Every
 other character is part of a word: each word is quoted before it reaches
 FTS5, so "covid-19" or "01/12/2018" are searched as phrases, never parsed
-as syntax.
+as syntax.  Control characters (a NUL...) separate words.  Two operands side by
+side are joined with an explicit ``AND``: FTS5 only accepts the implicit AND
+between two phrases, and refuses ``an (ninh OR tham)``.
+
+Bounds: FTS5's work grows with the square of the number of words (400 words of
+a common one took 18 s on a 5,000-article archive, 800 words 72 s), so a query
+has at most :data:`MAX_QUERY_WORDS` words and :data:`MAX_QUERY_CHARS`
+characters, and a search is stopped after ``timeout`` seconds.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import time
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -29,6 +37,12 @@ _TOKEN = re.compile(r'"(?P<phrase>[^"]*)(?P<close>"?)|(?P<paren>[()])|(?P<word>[
 INDEXES = {False: "articles_fts", True: "articles_fts_exact"}
 #: bm25 weights of title, sapo, body_text: a word in the title counts most.
 WEIGHTS = (10.0, 4.0, 1.0)
+#: Most words (in phrases too) and characters in a query; real queries have a handful.
+MAX_QUERY_WORDS = 64
+MAX_QUERY_CHARS = 1000
+#: Seconds a search may run before it is stopped.
+SEARCH_TIMEOUT = 10.0
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 class SearchError(ValueError):
@@ -61,10 +75,20 @@ def fts_query(query: str, *, exact: bool = False) -> str:
         text = normalize_inline(text) or ""
         return text if exact else fold(text)
 
+    _check_text(query)
+    query = _CONTROL.sub(" ", query)
     parts: list[str] = []
     words: list[str] = []  # the query's plain words, while it has nothing else
     plain = True
     terms = 0
+    length = 0  # words, counting those inside phrases
+
+    def operand(part: str) -> None:
+        # FTS5 takes "a b" as a AND b only between two phrases: make every AND explicit.
+        if parts and parts[-1] not in OPERATORS | {"("}:
+            parts.append("AND")
+        parts.append(part)
+
     for match in _TOKEN.finditer(query):
         if match["phrase"] is not None:
             if not match["close"]:
@@ -72,12 +96,17 @@ def fts_query(query: str, *, exact: bool = False) -> str:
             plain = False
             text = norm(match["phrase"])
             if text:
-                parts.append(_quote(text))
+                operand(_quote(text))
                 terms += 1
+                length += len(text.split())
+            continue
+        if match["paren"] == "(":
+            plain = False
+            operand("(")
             continue
         if match["paren"]:
             plain = False
-            parts.append(match["paren"])
+            parts.append(")")
             continue
         word = match["word"]
         if word in OPERATORS:
@@ -93,17 +122,37 @@ def fts_query(query: str, *, exact: bool = False) -> str:
         if not re.search(r"\w", text):
             continue  # punctuation alone has no token to search for
         term = _quote(text) + ("*" if prefix else "")
-        parts.append(f"{column} : {term}" if column else term)
+        operand(f"{column} : {term}" if column else term)
         plain = plain and not column and not prefix
         words.append(text)
         terms += 1
+        length += len(text.split())
     if not terms:
         raise SearchError("empty search query: give at least one word to search for")
+    if length > MAX_QUERY_WORDS:
+        raise SearchError(
+            f"search query too long ({length} words): use at most {MAX_QUERY_WORDS} words"
+        )
     if plain and len(words) > 1:
         # Same matches as the words alone, but bm25 also scores the phrase, so
         # "dong da" ranks "Đống Đa" above a text that has "đã" and "động" apart.
         return f"{_quote(' '.join(words))} OR ({' '.join(parts)})"
     return " ".join(parts)
+
+
+def _check_text(query: str) -> None:
+    """Refuse what FTS5 cannot be given: text that is not Unicode, a query too long."""
+    try:
+        query.encode("utf-8")
+    except UnicodeEncodeError:
+        # Python keeps bytes of a command line that are not UTF-8 as lone surrogates.
+        raise SearchError(
+            "search query is not valid UTF-8 text: type it in a UTF-8 terminal"
+        ) from None
+    if len(query) > MAX_QUERY_CHARS:
+        raise SearchError(
+            f"search query too long ({len(query):,} characters): use at most {MAX_QUERY_CHARS:,}"
+        )
 
 
 def day_bounds(since: date | None, until: date | None) -> tuple[str | None, str | None]:
@@ -127,9 +176,12 @@ def search(
     until: date | None = None,
     limit: int = 20,
     marks: tuple[str, str] = ("[", "]"),
+    timeout: float = SEARCH_TIMEOUT,
 ) -> list[SearchHit]:
-    """Ranked articles matching ``query`` (best first)."""
+    """Ranked articles matching ``query`` (best first), stopped after ``timeout`` seconds."""
     expression = fts_query(query, exact=exact)
+    for portal in portals:
+        _check_text(portal)
     fts = INDEXES[bool(exact)]
     low, high = day_bounds(since, until)
     where = [f"{fts} MATCH :q"]
@@ -158,16 +210,25 @@ def search(
         f"FROM {fts} JOIN articles a ON a.rowid = {fts}.rowid "
         f"WHERE {fts} MATCH :q AND {fts}.rowid IN (SELECT value FROM json_each(:ids))"
     )
+    deadline = time.monotonic() + timeout
+    # SQLite calls this every 10,000 virtual-machine steps; a true result interrupts the query.
+    conn.set_progress_handler(lambda: time.monotonic() > deadline, 10_000)
     try:
         scores = dict(conn.execute(ranked, params).fetchall())
         params["ids"] = json.dumps(list(scores))
         rows = conn.execute(shown, params).fetchall() if scores else []
     except sqlite3.OperationalError as exc:
+        if "interrupted" in str(exc):
+            raise SearchError(
+                f"search stopped after {timeout:g} s: use fewer words, or rarer ones"
+            ) from None
         if "fts5" in str(exc) or "syntax error" in str(exc):
             raise SearchError(
                 f"invalid search query {query!r} ({exc}): check AND/OR/NOT, quotes and parentheses"
             ) from None
         raise
+    finally:
+        conn.set_progress_handler(None, 0)
     hits = [
         SearchHit(url, portal, title, published, snippet, scores[rowid], duplicate, gone)
         for rowid, url, portal, title, published, snippet, duplicate, gone in rows

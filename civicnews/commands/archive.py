@@ -34,8 +34,9 @@ def _day_option(value: str | None, name: str) -> date | None:
 
 
 def _open(db: str) -> Archive:
+    """Open read-only: these commands never write, not even to upgrade (only a crawl does)."""
     try:
-        return Archive.open_for_reading(db)
+        return Archive(db, readonly=True)
     except ArchiveError as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -132,7 +133,15 @@ def stats(as_json, db) -> None:
     if run is None:
         click.echo("last run: none recorded")
     else:
-        click.echo("last run: " + ", ".join(f"{k}={v}" for k, v in run.items() if v is not None))
+        shown = (f"{k}={_text(v)}" for k, v in run.items() if v is not None)
+        click.echo("last run: " + ", ".join(shown))
+
+
+def _text(value: object) -> str:
+    """A value of the last run as text: lists and objects (argv, counts...) as compact JSON."""
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return str(value)
 
 
 def _day(value: str | None) -> str:

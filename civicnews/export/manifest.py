@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from civicnews import __version__
+from civicnews.archive.api import decoded_run
 from civicnews.export.select import Filters, Tally
 
 MANIFEST_SUFFIX = ".manifest.json"
@@ -65,22 +66,9 @@ def build(
             "first_published": tally.first_published,
             "last_published": tally.last_published,
         },
-        "crawl_runs": None if crawl_runs is None else [_decoded(run) for run in crawl_runs],
+        "crawl_runs": None if crawl_runs is None else [decoded_run(run) for run in crawl_runs],
         "files": files,
     }
-
-
-def _decoded(run: dict[str, Any]) -> dict[str, Any]:
-    """A crawl_runs row with its JSON-text columns (argv, portals, counts...) decoded."""
-    out = {}
-    for key, value in run.items():
-        if isinstance(value, str) and value[:1] in ("[", "{"):
-            try:
-                value = json.loads(value)
-            except ValueError:
-                pass
-        out[key] = value
-    return out
 
 
 def dumps(manifest: dict[str, Any]) -> bytes:

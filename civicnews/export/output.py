@@ -17,10 +17,18 @@ from civicnews.export.errors import ExportError, UsageError
 
 
 def check_outputs(paths: Iterable[Path], force: bool) -> None:
-    """Refuse to overwrite an existing output unless ``force``; the directory must exist."""
+    """Before reading the archive: refuse to overwrite an existing output unless ``force``
+    (a usage error), and an output that cannot be written (:class:`ExportError`, exit 1,
+    like any path the export cannot write): a missing or read-only directory."""
     for path in paths:
         if not path.parent.is_dir():
-            raise UsageError(f"cannot write {path}: directory {path.parent} does not exist")
+            raise ExportError(f"cannot write {path}: directory {path.parent} does not exist")
+        if not os.access(path.parent, os.W_OK | os.X_OK):
+            # access() also answers EROFS for a read-only file system.
+            raise ExportError(
+                f"cannot write {path}: directory {path.parent} is read-only; "
+                "pass an --out in a writable directory"
+            )
         if path.is_dir():
             raise UsageError(f"cannot write {path}: it is a directory")
         if path.exists() and not force:
@@ -57,10 +65,20 @@ def _umask() -> int:
 
 @contextlib.contextmanager
 def staged(final: Path) -> Iterator[Path]:
-    """Yield a temp path; on success it becomes ``final``, on any error it is deleted."""
-    tmp = temp_path(final)
+    """Yield a temp path; on success it becomes ``final``, on any error it is deleted.
+
+    Writing the output can fail however well it was checked (disk full, the file system
+    remounted read-only): an :class:`OSError` becomes an :class:`ExportError` naming ``final``.
+    """
+    try:
+        tmp = temp_path(final)
+    except OSError as exc:
+        raise ExportError(f"cannot write {final}: {exc.strerror or exc}") from None
     try:
         yield tmp
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ExportError(f"cannot write {final}: {exc.strerror or exc}") from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
+from civicnews.archive.db import explain
 from civicnews.export import csvfile, jsonl, sqlite, wacz, warc
-from civicnews.export.errors import UsageError
+from civicnews.export.errors import ExportError, UsageError
 from civicnews.export.manifest import build, dumps, file_entry, manifest_path
 from civicnews.export.output import atomic_open, check_outputs
 from civicnews.export.records import Progress
@@ -43,6 +45,19 @@ def export(
     out = Path(out)
     check_outputs(output_paths(fmt, out), force)
     extra = {"excel": excel} if fmt == "csv" else {}
+    try:
+        manifest = _write(fmt, db, out, filters, extra, excel, progress)
+    except sqlite3.Error as exc:  # reading the archive failed half-way (corrupt, I/O error)
+        raise ExportError(explain(exc, db)) from None
+    except OSError as exc:  # the work files beside the output (disk full, read-only remount)
+        raise ExportError(f"cannot write {out}: {exc.strerror or exc}") from None
+    with atomic_open(manifest_path(out)) as f:
+        f.write(dumps(manifest))
+    return manifest
+
+
+def _write(fmt, db, out, filters, extra, excel, progress) -> dict[str, Any]:
+    """Stream the selection into ``out``; returns the manifest to write beside it."""
     with ArchiveReader(db, filters) as reader:
         tally = Tally()
 
@@ -60,10 +75,7 @@ def export(
             paths = warc.write(reader, out, tally, progress)
         else:
             paths = wacz.write(reader, out, tally, progress, describe=describe)
-        manifest = describe([_entry(p) for p in paths])
-    with atomic_open(manifest_path(out)) as f:
-        f.write(dumps(manifest))
-    return manifest
+        return describe([_entry(p) for p in paths])
 
 
 def _entry(path: Path) -> dict[str, Any]:

@@ -29,10 +29,9 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from civicnews.archive import ArchiveError, connect
-from civicnews.archive.db import explain, schema_version
+from civicnews.archive import ArchiveError
+from civicnews.archive.db import archive_uri, open_readonly, schema_version
 from civicnews.archive.migrations.m002_revisions import text_hash
-from civicnews.archive.schema import SCHEMA_VERSION
 from civicnews.export.errors import ExportError, UsageError
 
 #: Article columns holding JSON lists.
@@ -190,7 +189,7 @@ class ArchiveReader:
     def attach(self, path: Path, alias: str) -> None:
         """Attach a database to write into, reading and writing in the same snapshot."""
         self.conn.execute("COMMIT")
-        self.conn.execute(f"ATTACH ? AS {alias}", (f"file:{path}?mode=rw",))
+        self.conn.execute(f"ATTACH ? AS {alias}", (archive_uri(path, mode="rw"),))
         self.conn.execute("BEGIN")
 
     def close(self) -> None:
@@ -435,21 +434,9 @@ def _after(conn: sqlite3.Connection, a: str, b: str) -> bool:
 
 
 def _open(path: Path) -> sqlite3.Connection:
-    """Open the archive read-only; upgrade it first (like every command) when it is older."""
-    if not path.exists():
-        raise ExportError(f"no archive at {path}: run `civicnews crawl` first or pass --db")
+    """Open the archive read-only (:func:`civicnews.archive.db.open_readonly`): an export
+    never writes to it, so it works from read-only files and media too."""
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10, isolation_level=None)
-        conn.execute("PRAGMA busy_timeout = 10000")
-        version = schema_version(conn)
-        if version > SCHEMA_VERSION:
-            raise ExportError(f"archive {path} is from a newer civicnews: upgrade civicnews")
-        if version < SCHEMA_VERSION:
-            conn.close()
-            connect(path, create=False).conn.close()  # runs the pending migrations
-            return _open(path)
-        return conn
-    except sqlite3.Error as exc:
-        raise ExportError(explain(exc, path)) from None
+        return open_readonly(path)
     except ArchiveError as exc:
         raise ExportError(str(exc)) from None

@@ -1,7 +1,10 @@
 """``verify()``: check a snapshot against its manifest, one line per problem.
 
 PATH may be a data file (its ``<name>.manifest.json`` is read), the manifest itself, or a WACZ.
-Checked: every file the manifest lists exists with its size and sha256; for a WACZ also every
+Checked: the data file PATH names (``<name>`` for a manifest) is the manifest's first file, with
+its size and sha256, whatever name the manifest gives it: a renamed copy is checked, never
+the file the manifest names instead; every other file the manifest lists exists with its size
+and sha256 (file names only, beside the manifest); for a WACZ also every
 entry's ZIP CRC, every ``datapackage.json`` resource's size and hash, the
 ``datapackage-digest.json`` hash of ``datapackage.json``, and that no entry is unlisted.
 """
@@ -32,7 +35,7 @@ def verify(path: str | Path) -> list[str]:
         raise UsageError(f"{path} does not exist")
     problems: list[str] = []
     if manifest.exists():
-        problems += _check_manifest(manifest)
+        problems += _check_manifest(manifest, data)
     elif data.suffix != ".wacz":
         raise UsageError(f"no manifest for {path}: expected {manifest}")
     if data.suffix == ".wacz" and data.exists():
@@ -47,25 +50,38 @@ def _load(raw: bytes, where: str) -> tuple[Any, str | None]:
         return None, f"{where}: not valid JSON ({exc})"
 
 
-def _check_manifest(manifest: Path) -> list[str]:
-    data, problem = _load(manifest.read_bytes(), manifest.name)
+def _check_manifest(manifest: Path, data: Path) -> list[str]:
+    data_listed, problem = _load(manifest.read_bytes(), manifest.name)
     if problem:
         return [problem]
-    files = data.get("files") if isinstance(data, dict) else None
+    files = data_listed.get("files") if isinstance(data_listed, dict) else None
     if not isinstance(files, list) or not files:
         return [f"{manifest.name}: lists no files"]
     problems = []
-    for entry in files:
-        name = entry.get("path", "")
+    for n, entry in enumerate(files):
+        name = entry.get("path") if isinstance(entry, dict) else None
+        if not isinstance(name, str) or not name or Path(name).name != name:
+            # Exports list bare names of files beside the manifest; anything else
+            # (a path, '..') would make verify read a file outside the snapshot.
+            problems.append(f"{manifest.name}: file entry {n + 1} is not a file name")
+            continue
         target = manifest.parent / name
+        if n == 0:
+            # The manifest's first file is the data file: check the file we were given.
+            if name != data.name:
+                problems.append(
+                    f"{data.name}: {manifest.name} describes {name}, not this file "
+                    f"(rename it back to {name}, or export again)"
+                )
+            target = data
         if not target.is_file():
-            problems.append(f"{name}: missing")
+            problems.append(f"{target.name}: missing")
             continue
         sha, size = sha256_file(target)
         if size != entry.get("bytes"):
-            problems.append(f"{name}: {size} bytes, manifest says {entry.get('bytes')}")
+            problems.append(f"{target.name}: {size} bytes, manifest says {entry.get('bytes')}")
         if sha != entry.get("sha256"):
-            problems.append(f"{name}: sha256 {sha} does not match the manifest's")
+            problems.append(f"{target.name}: sha256 {sha} does not match the manifest's")
     return problems
 
 
