@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -10,6 +12,8 @@ from click.testing import CliRunner
 
 from civicnews.cli import cli
 from civicnews.export import export, make_filters, verify
+from civicnews.export.manifest import manifest_path
+from tests.conftest import run_cli
 from tests.test_export_formats import small_archive
 
 
@@ -101,3 +105,40 @@ def test_cli_missing_archive_and_missing_manifest(tmp_path):
     stray.write_text("{}\n")
     result = invoke("verify", str(stray))
     assert result.exit_code == 2 and "no manifest for" in result.output
+
+
+def _copy_snapshot(tmp_path: Path, source: Path, name: str) -> Path:
+    """``source`` and its manifest copied under another name, as an operator would."""
+    target = tmp_path / name
+    shutil.copy(source, target)
+    shutil.copy(manifest_path(source), manifest_path(target))
+    return target
+
+
+def test_verify_checks_the_file_it_is_given_not_the_one_the_manifest_names(archive, tmp_path):
+    original = tmp_path / "a.jsonl"
+    export("jsonl", archive, original, make_filters())
+    copy = _copy_snapshot(tmp_path, original, "b.jsonl")
+    flip(copy, 5)  # the copy is altered; a.jsonl, which the manifest names, is intact
+    for path in (copy, manifest_path(copy)):
+        out = run_cli("verify", str(path))
+        assert out.returncode == 1, out.stdout
+        problems = out.stderr.splitlines()
+        assert problems[0] == (
+            "b.jsonl: b.jsonl.manifest.json describes a.jsonl, not this file "
+            "(rename it back to a.jsonl, or export again)"
+        )
+        assert problems[1].startswith("b.jsonl: sha256 ") and len(problems) == 2
+        assert "OK" not in out.stdout
+    assert run_cli("verify", str(original)).returncode == 0
+
+
+def test_verify_reads_no_file_outside_the_snapshot(archive, tmp_path):
+    out = tmp_path / "s.jsonl"
+    export("jsonl", archive, out, make_filters())
+    manifest = json.loads(manifest_path(out).read_text("utf-8"))
+    manifest["files"].append({"path": "../s.jsonl", "sha256": "0", "bytes": 0})
+    manifest_path(out).write_text(json.dumps(manifest), "utf-8")
+    result = run_cli("verify", str(out))
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == ["s.jsonl.manifest.json: file entry 2 is not a file name"]

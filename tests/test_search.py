@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from datetime import date
 
@@ -226,3 +227,42 @@ def test_rows_written_by_another_program_are_indexed_too(tmp_path):
         assert [h.url for h in archive.search("dinh cong")] == ["https://x.vn/1"]
         assert [h.url for h in archive.search("Định", exact=True)] == ["https://x.vn/1"]
         assert found(archive.search("dong da")) == {"dongda"}
+
+
+@pytest.mark.parametrize(
+    "query", ["an (ninh OR tham)", "(ninh OR tham) an", '"an" (ninh)', "title:hội (nghị)"]
+)
+def test_cli_implicit_and_next_to_parentheses(archive_path, query):
+    # "an ninh" is only in the2's body; "Hội nghị" only in its title.
+    out = run_cli("search", query, "--json", "--db", str(archive_path))
+    assert out.returncode == 0, out.stderr
+    assert [h["url"] for h in json.loads(out.stdout)] == [url("the2")]
+
+
+def test_cli_query_bounds_are_one_line(archive_path):
+    many = " ".join(["an"] * 400)
+    out = run_cli("search", many, "--db", str(archive_path))
+    assert (out.returncode, out.stdout) == (2, "")
+    assert out.stderr.startswith("Error: search query too long (")
+    assert len(out.stderr.splitlines()) == 1
+    words = " ".join(["an ninh"] * 40)  # 80 words in 559 characters
+    out = run_cli("search", words, "--db", str(archive_path))
+    assert out.returncode == 2
+    assert out.stderr == "Error: search query too long (80 words): use at most 64 words\n"
+    phrase = '"' + words + '"'
+    out = run_cli("search", phrase, "--db", str(archive_path))
+    assert out.returncode == 2 and "(80 words)" in out.stderr
+
+
+def test_cli_query_that_is_not_utf8_is_one_line(archive_path):
+    query = os.fsdecode(b"\xd0\xf4ng \xff")  # cp1258 bytes, as a legacy terminal sends them
+    out = run_cli("search", query, "--db", str(archive_path))
+    assert out.returncode == 2
+    assert out.stderr == (
+        "Error: search query is not valid UTF-8 text: type it in a UTF-8 terminal\n"
+    )
+
+
+def test_control_characters_separate_words(archive):
+    assert found(archive.search("dong\x00da")) == found(archive.search("dong da")) == {"dongda"}
+    assert found(archive.search('"dong\x00da"')) == {"dongda"}

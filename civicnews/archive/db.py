@@ -56,9 +56,6 @@ def _tables(conn: sqlite3.Connection) -> set[str]:
 
 def migrate(conn: sqlite3.Connection, path: str | Path = "archive") -> None:
     current = schema_version(conn)
-    if current == 0 and _tables(conn):
-        # Another program's database: civicnews' tables must not be added to it.
-        raise ArchiveError(_not_an_archive(path))
     if current > SCHEMA_VERSION:
         raise ArchiveError(
             f"archive {path} has schema version {current}, newer than this civicnews "
@@ -136,6 +133,11 @@ def connect(
             check_same_thread=False,
         )  # fmt: skip
         conn.execute("PRAGMA busy_timeout = 10000")
+        if schema_version(conn) == 0 and _tables(conn):
+            # Another program's database: not one byte of it may change (even the
+            # journal mode in its header), and civicnews' tables must not be added.
+            conn.close()
+            raise ArchiveError(_not_an_archive(path))
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         # A batch of 500 articles with raw pages and two FTS indexes dirties
