@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -219,6 +220,17 @@ def test_a_read_only_archive_left_with_its_wal_says_so_not_cannot_be_upgraded(tm
         out = run_cli(*argv)
         _one_line_error(out, 1, "was not closed cleanly")
         assert "archive.db-wal" in out.stderr and "cannot be upgraded" not in out.stderr
+
+
+def test_export_onto_a_disk_that_fills_up_is_one_line_and_leaves_nothing(crawled, tmpfs):
+    free = os.statvfs(tmpfs).f_bavail * os.statvfs(tmpfs).f_frsize
+    (tmpfs / "filler").write_bytes(b"\0" * (free - 64 * 1024))  # room for 64 kB, no more
+    for fmt, name in [("jsonl", "s.jsonl"), ("sqlite", "s.db"), ("wacz", "s.wacz")]:
+        out = run_cli("export", fmt, "--db", str(crawled), "--out", str(tmpfs / name))
+        _one_line_error(out, 1, f"{tmpfs / name}: ")
+        assert out.stderr.startswith("Error: cannot write ")
+        assert "No space left on device" in out.stderr or "disk is full" in out.stderr
+        assert _names(tmpfs) == {"filler"}  # no part file left behind
 
 
 # -- item 18: output paths and stats --json ------------------------------------------------------

@@ -123,6 +123,7 @@ def connect(
         raise ArchiveError(f"no archive at {path}: run `civicnews crawl` first or pass --db")
     if create and not path.parent.exists():
         raise ArchiveError(f"cannot create archive {path}: directory {path.parent} does not exist")
+    conn = None
     try:
         # A plain file name, never parsed as a URI.  isolation_level=None:
         # transactions are explicit (BEGIN in migrate, write_transaction in
@@ -136,7 +137,6 @@ def connect(
         if schema_version(conn) == 0 and _tables(conn):
             # Another program's database: not one byte of it may change (even the
             # journal mode in its header), and civicnews' tables must not be added.
-            conn.close()
             raise ArchiveError(_not_an_archive(path))
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
@@ -145,7 +145,11 @@ def connect(
         conn.execute("PRAGMA cache_size = -65536")
         conn.execute("PRAGMA foreign_keys = ON")
         migrate(conn, path)
-    except sqlite3.Error as exc:
+    except (sqlite3.Error, ArchiveError) as exc:
+        if conn is not None:
+            conn.close()
+        if isinstance(exc, ArchiveError):
+            raise
         if "unable to open" in str(exc) and path.exists():
             # The file is there but SQLite cannot open it for writing: a
             # read-only file system, or a directory where -wal/-shm cannot be made.

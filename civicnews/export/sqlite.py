@@ -32,7 +32,7 @@ SELECTED = ("articles", "revisions", "captures", "raw_bodies", "article_urls", "
 def write(reader: ArchiveReader, out: Path, tally: Tally, progress: Progress = None) -> list[Path]:
     with staged(out) as tmp:
         try:
-            _create(tmp)
+            _create(tmp, out)
             reader.attach(tmp, OUT)
             _fill(reader, tally, progress)
             reader.conn.execute("COMMIT")
@@ -45,8 +45,9 @@ def write(reader: ArchiveReader, out: Path, tally: Tally, progress: Progress = N
     return [out]
 
 
-def _create(path: Path) -> None:
-    """An empty archive at ``path`` with the current schema, in rollback-journal mode.
+def _create(path: Path, out: Path) -> None:
+    """An empty archive at ``path`` (the temp name of ``out``) with the current schema, in
+    rollback-journal mode.
 
     DELETE journal mode makes the snapshot one self-contained file (WAL would need its -wal
     and -shm companions).
@@ -54,7 +55,11 @@ def _create(path: Path) -> None:
     try:
         db = connect(path)
     except ArchiveError as exc:
-        raise ExportError(str(exc)) from None
+        # SQLite's companions of the temp file (staged() removes the file itself).
+        for suffix in ("-wal", "-shm", "-journal"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+        # The temp name means nothing to the user: the line names the output asked for.
+        raise ExportError(str(exc).replace(str(path), str(out))) from None
     db.conn.execute("PRAGMA journal_mode = DELETE")
     db.conn.close()
 
