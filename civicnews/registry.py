@@ -15,7 +15,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-FAMILIES = ("liferay", "sharepoint", "hanoi-platform", "aspnet-table", "generic")
+from civicnews.families import AUTO, NAMES, REGISTRY_CHOICES
+
+FAMILIES = NAMES  # the page-parser families (civicnews.families), besides "auto"
+
 DATE_ORDERS = ("DMY", "MDY", "YMD")
 DEFAULT_DELAY = 1.0
 DEFAULT_CONCURRENCY = 2
@@ -89,13 +92,11 @@ def _build(key: str, raw: Any, problems: list[str]) -> Portal | None:
     unknown = sorted(set(raw) - _KNOWN_KEYS)
     if unknown:
         problems.append(f"{where} unknown key(s): {', '.join(unknown)}")
-    family = raw.get("family")
-    if family not in FAMILIES:
-        problems.append(
-            f"{where} unknown family {family!r} (one of: {', '.join(FAMILIES)})"
-            if family is not None
-            else f"{where} missing family (one of: {', '.join(FAMILIES)})"
-        )
+    # A new portal whose CMS is unknown: detected from the first pages of each run.
+    family = raw.get("family", AUTO)
+    if family not in REGISTRY_CHOICES:
+        choices = ", ".join(REGISTRY_CHOICES)
+        problems.append(f"{where} unknown family {family!r} (one of: {choices})")
     start_urls = raw.get("start_urls")
     if isinstance(start_urls, str):
         start_urls = [start_urls]

@@ -65,3 +65,18 @@ def test_select_reports_unknown_names():
     assert select(registry, []) == list(registry.values())
     with pytest.raises(RegistryError, match="unknown portal 'nowhere'"):
         select(registry, ["bactuliem", "nowhere"])
+
+
+def test_family_auto_is_accepted_and_is_the_default_of_a_new_entry(tmp_path):
+    f = tmp_path / "p.toml"
+    f.write_text(
+        '[portals.new]\nstart_urls = ["https://xa-moi.example.gov.vn/tin-tuc"]\n'
+        '[portals.said]\nfamily = "auto"\nstart_urls = ["https://b.example.gov.vn/"]\n',
+        "utf-8",
+    )
+    registry = load_registry(f)
+    assert registry["new"].family == "auto"
+    assert registry["said"].family == "auto"
+    f.write_text('[portals.x]\nfamily = "Auto"\nstart_urls = ["https://x.example"]\n', "utf-8")
+    with pytest.raises(RegistryError, match=r"unknown family 'Auto' \(one of: .*, auto\)"):
+        load_registry(f)

@@ -50,17 +50,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, ClassVar
 
+from civicnews.families import REPLICAS
 from civicnews.replica.content import ArticleMeta, Corpus
 
 log = logging.getLogger(__name__)
 
-#: family -> "module:RendererClass"; imported lazily so renderer modules may import this one.
-FAMILIES: dict[str, str] = {
-    "liferay": "civicnews.replica.liferay:LiferayRenderer",
-    "sharepoint": "civicnews.replica.sharepoint:SharePointRenderer",
-    "aspnet-table": "civicnews.replica.aspnet_table:AspNetTableRenderer",
-    "hanoi-platform": "civicnews.replica.hanoi_platform:HanoiPlatformRenderer",
-}
+#: family -> "module:RendererClass" (civicnews.families); imported lazily so renderer modules
+#: may import this one.
+FAMILIES: dict[str, str] = REPLICAS
 
 #: Request headers kept in the request log (lower-case names).
 LOGGED_HEADERS = (
