@@ -41,6 +41,7 @@ EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the archive's lock
 class PortalResult:
     portal: str
     finish_reason: str = ""
+    family: str = ""  # the family pages were read with (detected when the registry says auto)
     pages: int = 0
     articles_new: int = 0
     articles_known: int = 0
@@ -57,6 +58,7 @@ class PortalResult:
         return cls(
             portal=portal,
             finish_reason=str(stats.get("finish_reason", "not_started")),
+            family=str(stats.get("civicnews/family", "")),
             pages=int(stats.get("downloader/response_count", 0)),
             articles_new=int(stats.get("civicnews/articles_new", 0)),
             # Archived articles met in this run: refetched (the store's count,
@@ -196,6 +198,7 @@ def check_settings(settings: Settings) -> Thresholds:
         "CIVICNEWS_REFRESH_AFTER_DAYS": float,
         "CIVICNEWS_MAX_ARTICLES": int,
         "CIVICNEWS_INCREMENTAL_STOP_AFTER": int,
+        "CIVICNEWS_DETECT_PAGES": int,
     }
     for name, parse in parsers.items():
         value = settings.get(name)

@@ -46,6 +46,8 @@ ITEM_PIPELINES = {
 CIVICNEWS_DB = "archive.db"
 CIVICNEWS_BATCH_SIZE = 500
 CIVICNEWS_MIN_BODY_CHARS = 20
+# family = "auto": pages whose summed markers settle the family when none is confident alone.
+CIVICNEWS_DETECT_PAGES = 5
 
 # Unattended runs (issue 6): incremental crawling, limits, robots.txt Crawl-delay,
 # progress on a terminal.  Each component's docstring describes its settings.

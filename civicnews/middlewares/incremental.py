@@ -56,6 +56,7 @@ from scrapy.http import Response
 from civicnews.archive import ArchiveError, connect
 from civicnews.dates import parse_date
 from civicnews.runs import previous_run_complete
+from civicnews.signals import family_detected
 from civicnews.urls import article_identity, canonical_url
 
 logger = logging.getLogger(__name__)
@@ -164,7 +165,18 @@ class IncrementalMiddleware:
             stats=crawler.stats,
         )
         crawler.signals.connect(mw.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(mw.family_detected, signal=family_detected)
         return mw
+
+    def family_detected(self, family: str, **kwargs: Any) -> None:
+        """A ``family = "auto"`` portal settled: key URLs by that family's rules from now on."""
+        if family == self.family:
+            return
+        self.family = family
+        self.aliases = {
+            (key if key.startswith("id:") else canonical_url(key, family)): url
+            for key, url in self.aliases.items()
+        }
 
     # -- loading what the archive knows ------------------------------------------------------
 

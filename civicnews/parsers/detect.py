@@ -159,3 +159,46 @@ def decide(scores: dict[str, float], evidence: list[Evidence] | tuple = ()) -> D
         return Detection(GENERIC, False, dict(scores), tuple(evidence))
     confident = top >= MARGIN * runner_up
     return Detection(best, confident, dict(scores), tuple(evidence))
+
+
+class FamilyVote:
+    """The family of a whole portal, from the first pages of a crawl.
+
+    Feed it each page's :class:`Detection` with :meth:`add`; it settles on the first
+    confident answer, or after ``pages`` pages on the sum of their scores (``generic`` when
+    no family reaches :data:`MIN_SCORE` even then).  Until it settles, :attr:`leader` is the
+    best guess to read pages with.
+    """
+
+    def __init__(self, pages: int = 5):
+        self.pages = max(1, pages)
+        self.seen = 0
+        self.scores: dict[str, float] = {}
+        self.evidence: list[Evidence] = []
+        self.result: Detection | None = None
+
+    @property
+    def settled(self) -> bool:
+        return self.result is not None
+
+    @property
+    def leader(self) -> str:
+        if self.result is not None:
+            return self.result.family
+        return decide(self.scores).family
+
+    def add(self, found: Detection) -> Detection | None:
+        """Count one page; returns the verdict when this page settles it, else None."""
+        if self.result is not None:
+            return None
+        self.seen += 1
+        for family, score in found.scores.items():
+            self.scores[family] = self.scores.get(family, 0.0) + score
+        for item in found.evidence:
+            if item not in self.evidence:
+                self.evidence.append(item)
+        if found.confident and found.family != GENERIC:
+            self.result = found
+        elif self.seen >= self.pages:
+            self.result = decide(self.scores, self.evidence)
+        return self.result

@@ -6,6 +6,13 @@ parser family, the allowed domains and the politeness settings (``delay``,
 ``concurrency``), which are applied to this crawler's settings before they
 freeze.
 
+A portal whose family is ``auto`` has it detected (:mod:`civicnews.parsers.detect`)
+from the first pages of each run: the first page that answers with confidence, or the
+scores of the first ``CIVICNEWS_DETECT_PAGES`` (5) pages together; pages before that
+are read with the best guess so far.  The family is logged, kept in the stats
+(``civicnews/family``, ``civicnews/family_detection/*``) and announced with
+``civicnews.signals.family_detected``.
+
 Meta keys set on requests: ``civicnews_kind`` ("listing" | "article"),
 ``listing_date_raw`` (the date printed beside the link that led here) and
 ``depth`` (Scrapy's own).  Every request's errback is ``on_failure``: a page
@@ -22,11 +29,13 @@ from typing import Any
 import scrapy
 from scrapy.http import Response, TextResponse
 
+from civicnews.families import AUTO
 from civicnews.items import ArticleItem
-from civicnews.parsers import Link, get_parser
+from civicnews.parsers import Link, Page, get_parser
+from civicnews.parsers.detect import FamilyVote, detect
 from civicnews.parsers.model import ApiPager
 from civicnews.registry import Portal, RegistryError, load_registry
-from civicnews.signals import page_failed
+from civicnews.signals import family_detected, page_failed
 from civicnews.urls import canonical_url, same_site
 
 logger = logging.getLogger(__name__)
@@ -49,6 +58,9 @@ class PortalSpider(scrapy.Spider):
         self._listed: set[str] = set()
         self.portal: Portal | None = None
         self._requested: set[str] = set()
+        # The family pages are read with: the registry's, or the one detected ("auto").
+        self.family = "generic"
+        self._vote: FamilyVote | None = None
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> PortalSpider:
@@ -66,9 +78,51 @@ class PortalSpider(scrapy.Spider):
             )
         spider.portal = portal = registry[spider.portal_key]
         spider.allowed_domains = list(portal.allowed_domains)
-        spider.parse_page = get_parser(portal.family)
+        if portal.family == AUTO:
+            spider._vote = FamilyVote(crawler.settings.getint("CIVICNEWS_DETECT_PAGES", 5))
+        else:
+            spider.family = portal.family
+            crawler.stats.set_value("civicnews/family", portal.family)
         apply_portal_settings(crawler.settings, portal)
         return spider
+
+    def parse_page(self, url: str, html: str) -> Page:
+        """Read a page with the portal's family, detecting it first when it is "auto"."""
+        vote = self._vote
+        if vote is not None and not vote.settled:
+            self._detect(url, html, vote)
+        return get_parser(self.family)(url, html)
+
+    def _detect(self, url: str, html: str, vote: FamilyVote) -> None:
+        result = vote.add(detect(url, html))
+        self.family = vote.leader
+        stats = self.crawler.stats
+        stats.set_value("civicnews/family_detection/pages", vote.seen)
+        if result is None:
+            return
+        stats.set_value("civicnews/family", result.family)
+        stats.set_value("civicnews/family_detection/confident", result.confident)
+        stats.set_value("civicnews/family_detection/evidence", result.summary())
+        stats.set_value("civicnews/family_detection/url", url)
+        if result.family == "generic":
+            logger.warning(
+                "portal %s: no CMS family recognised in %d pages; reading it as generic (%s)",
+                self.portal.key,
+                vote.seen,
+                result.summary(),
+            )
+        else:
+            logger.info(
+                "portal %s: family %s detected on %s after %d page(s): %s",
+                self.portal.key,
+                result.family,
+                url,
+                vote.seen,
+                result.summary(),
+            )
+        self.crawler.signals.send_catch_log(
+            signal=family_detected, family=result.family, detection=result, spider=self
+        )
 
     async def start(self) -> Any:
         for url in self.portal.start_urls:
@@ -90,7 +144,7 @@ class PortalSpider(scrapy.Spider):
             # 304 only answers the conditional refetches of known articles.
             yield ArticleItem(
                 portal=self.portal.key,
-                url=canonical_url(response.url, self.portal.family),
+                url=canonical_url(response.url, self.family),
                 fetched_url=response.url,
                 fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
                 status=response.status,
@@ -103,7 +157,7 @@ class PortalSpider(scrapy.Spider):
             self.crawler.stats.inc_value("civicnews/pages_not_html")
             return
         page = self.parse_page(response.url, response.text)
-        family = self.portal.family
+        family = self.family
         if page.listing is not None:
             self.crawler.stats.inc_value("civicnews/listing_pages")
             for link in page.listing.entries:
@@ -190,7 +244,7 @@ class PortalSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             self.crawler.stats.inc_value("civicnews/pages_not_html")
             return
-        family = self.portal.family
+        family = self.family
         page = self.parse_page(response.url, response.text)
         entries = page.listing.entries if page.listing is not None else []
         urls = {canonical_url(link.url, family) for link in entries}
@@ -214,7 +268,7 @@ class PortalSpider(scrapy.Spider):
         # redirect parameters is then fetched once.  Skipping URLs already
         # requested here spares the scheduler and dupefilter most of the
         # links (each article lists ~6 related ones, mostly seen before).
-        url = canonical_url(link.url, self.portal.family)
+        url = canonical_url(link.url, self.family)
         if url in self._requested:
             return
         self._requested.add(url)
