@@ -1,8 +1,9 @@
 """``family = "auto"``: real crawls of replicas of every family whose registry entry says auto.
 
 One ``civicnews crawl`` run over four portals, each a replica of another CMS family and each
-configured ``family = "auto"`` (one by omitting the family line, the default); then a second,
-incremental run over the same archive.  Expected values come from the replicas' ground truth.
+configured ``family = "auto"`` (one by omitting the family line, the default), beside one
+whose family is given; then a second, incremental run over the same archive.  Expected
+values come from the replicas' ground truth.
 """
 
 from __future__ import annotations
@@ -34,9 +35,11 @@ def runs(tmp_path_factory):
                 entry = entry.replace('family = "auto"\n', "")
             text += entry
         pf = tmp / "portals.toml"
-        pf.write_text(text, "utf-8")
         db = tmp / "archive.db"
-        keys = [k for k, _ in PORTALS]
+        servers["fixed"] = ReplicaServer("sharepoint", articles=ARTICLES, seed=30).start()
+        text += portal_toml("fixed", servers["fixed"].start_url, family="sharepoint")
+        pf.write_text(text, "utf-8")
+        keys = [k for k, _ in PORTALS] + ["fixed"]
         args = ("crawl", *keys, "--db", str(db), "--portals-file", str(pf), "--json")
         first = run_cli(*args, "--log-file", str(tmp / "first.log"))
         second = run_cli(*args)
@@ -87,13 +90,19 @@ def test_the_family_is_recorded_in_the_run_and_logged(runs):
         assert f"portal {key}: family {family} detected on " in log
 
 
+def test_a_family_given_is_recorded_too(runs):
+    _, first, _, _, log = runs
+    assert {p["portal"]: p for p in first["portals"]}["fixed"]["family"] == "sharepoint"
+    assert "portal fixed: family" not in log
+
+
 def test_a_second_run_finds_everything_archived(runs):
     db, _, second, _, _ = runs
     for result in second["portals"]:
         key = result["portal"]
-        family = dict(PORTALS)[key]
+        family = dict(PORTALS, fixed="sharepoint")[key]
         assert result["family"] == family
         assert result["articles_new"] == 0, key
         assert result["articles_known"] >= 1, key
     count = rows(db, "SELECT count(*) FROM articles")[0][0]
-    assert count == ARTICLES * len(PORTALS)
+    assert count == ARTICLES * (len(PORTALS) + 1)

@@ -82,7 +82,6 @@ class PortalSpider(scrapy.Spider):
             spider._vote = FamilyVote(crawler.settings.getint("CIVICNEWS_DETECT_PAGES", 5))
         else:
             spider.family = portal.family
-            crawler.stats.set_value("civicnews/family", portal.family)
         apply_portal_settings(crawler.settings, portal)
         return spider
 
@@ -125,6 +124,8 @@ class PortalSpider(scrapy.Spider):
         )
 
     async def start(self) -> Any:
+        if self._vote is None:
+            self.crawler.stats.set_value("civicnews/family", self.family)
         for url in self.portal.start_urls:
             yield scrapy.Request(
                 url,
