@@ -368,6 +368,7 @@ COMMAND_MODULES = [
     "civicnews.commands.export:export",
     "civicnews.commands.export:verify",
     "civicnews.commands.runs:runs",
+    "civicnews.commands.probe:probe",
 ]
 
 
