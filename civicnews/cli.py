@@ -145,6 +145,8 @@ def crawl(
     if log_file:
         for failure in summary.health:
             logging.getLogger("civicnews.health").error("health check failed: %s", failure)
+        for warning in summary.warnings:
+            logging.getLogger("civicnews.health").warning("health warning: %s", warning)
     sys.exit(summary.exit_code)
 
 
@@ -264,12 +266,15 @@ def _report(summary, as_json: bool, quiet: bool = False) -> None:
         )
         click.echo(header)
         for p in summary.portals:
+            health = "FAILED" if not p.ok else ("warning" if p.warnings else "ok")
             click.echo(
                 f"{p.portal:<20} {p.articles_new:>6} {p.articles_known:>6} {p.dropped:>7} "
-                f"{p.pages:>6} {p.errors:>6}  {p.finish_reason:<20} {'ok' if p.ok else 'FAILED'}"
+                f"{p.pages:>6} {p.errors:>6}  {p.finish_reason:<20} {health}"
             )
     for failure in summary.health:
         click.echo(f"civicnews: health check failed: {failure['message']}", err=True)
+    for warning in summary.warnings:
+        click.echo(f"civicnews: health warning: {warning['message']}", err=True)
 
 
 @cli.command()

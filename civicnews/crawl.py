@@ -23,6 +23,12 @@ from scrapy.settings import Settings
 
 from civicnews import __version__, runs
 from civicnews.archive import ArchiveError, connect
+from civicnews.extraction import (
+    ExtractionThresholds,
+    baseline_figures,
+    check_extraction,
+    figures,
+)
 from civicnews.health import Thresholds, archive_activity, check_portal
 from civicnews.lock import ArchiveLock, LockError
 from civicnews.registry import Portal
@@ -50,7 +56,10 @@ class PortalResult:
     errors: int = 0
     elapsed_seconds: float = 0.0
     archive_error: str | None = None
+    # Shares of stored articles with title, date, time, author, body (civicnews.extraction).
+    extraction: dict[str, Any] = field(default_factory=dict)
     health: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)  # never change the exit code
     stats: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -70,6 +79,7 @@ class PortalResult:
             errors=int(stats.get("log_count/ERROR", 0)),
             elapsed_seconds=float(stats.get("elapsed_time_seconds", 0.0)),
             archive_error=stats.get("civicnews/archive_error"),
+            extraction=figures(stats),
             stats=stats,
         )
 
@@ -107,6 +117,10 @@ class RunSummary:
         return [failure for p in self.portals for failure in p.health]
 
     @property
+    def warnings(self) -> list[dict[str, Any]]:
+        return [warning for p in self.portals for warning in p.warnings]
+
+    @property
     def finish_reason(self) -> str:
         if self.crashed is not None:
             return "crashed"
@@ -125,6 +139,7 @@ class RunSummary:
         data["ok"] = self.ok
         data["finish_reason"] = self.finish_reason
         data["health"] = self.health
+        data["warnings"] = self.warnings
         data["exit_code"] = self.exit_code
         return data
 
@@ -193,6 +208,10 @@ def check_settings(settings: Settings) -> Thresholds:
         thresholds = Thresholds.from_settings(settings)
     except ValueError as exc:
         problems.append(str(exc))
+    try:
+        ExtractionThresholds.from_settings(settings)
+    except ValueError as exc:
+        problems.append(str(exc))
     parsers = {
         "CIVICNEWS_SINCE": date.fromisoformat,
         "CIVICNEWS_REFRESH_AFTER_DAYS": float,
@@ -243,7 +262,7 @@ def _locked_run(
         for key, crawler in crawlers:
             stats = crawler.stats.get_stats() if crawler.stats else {}
             summary.portals.append(PortalResult.from_stats(key, dict(stats)))
-        check_health(summary, thresholds)
+        check_health(summary, thresholds, ExtractionThresholds.from_settings(merged))
     except BaseException as exc:
         summary.crashed = " ".join(f"{type(exc).__name__}: {exc}".split())[:500]
         logger.exception("the crawl crashed")
@@ -256,14 +275,28 @@ def _locked_run(
     return summary
 
 
-def check_health(summary: RunSummary, thresholds: Thresholds) -> None:
-    """Run the health checks of every portal of ``summary`` (fills ``health``)."""
+def check_health(
+    summary: RunSummary,
+    thresholds: Thresholds,
+    extraction: ExtractionThresholds | None = None,
+) -> None:
+    """Run the health checks of every portal of ``summary`` (fills ``health`` and ``warnings``)."""
+    extraction = extraction or ExtractionThresholds()
     db = connect(summary.db)
     try:
         for result in summary.portals:
             activity = archive_activity(db.conn, result.portal)
             failures = check_portal(result.portal, result.stats, thresholds, activity)
             result.health = [f.to_dict() for f in failures]
+            if result.extraction:
+                before = runs.portal_counts(db.conn, result.portal, summary.run_id)
+                found = check_extraction(
+                    result.portal,
+                    result.extraction,
+                    baseline_figures(before, extraction),
+                    extraction,
+                )
+                result.warnings = [w.to_dict() for w in found]
     finally:
         db.conn.close()
 

@@ -85,6 +85,14 @@ _SHAREPOINT = (
     Marker("ms- web part classes", r"class=[\"'][^\"']*\bms-(?:rtestate|webpart|WPBody)", 2),
     Marker("Pages/*.aspx URL", r"/Pages/[^/?#]+\.aspx", 2, "url"),
     Marker("Pages/*.aspx links", r"/Pages/[^/?#]+\.aspx", 1, "links", 3),
+    Marker(
+        "Pages/*.aspx?ItemID= list item links",
+        r"/Pages/[^/?#]+\.aspx\?(?:[^#]*&)?ItemID=\d",
+        2,
+        "links",
+        3,
+    ),
+    Marker("list attachments", r"/Lists/[^/\"'?#]+/Attachments/", 2),
 )
 
 _HANOI_PLATFORM = (
@@ -95,6 +103,10 @@ _HANOI_PLATFORM = (
     Marker("VCSortableInPreviewMode", r"VCSortableInPreviewMode", 3),
     Marker("NewsZone API", r"/api/NewsZone/", 3),
     Marker("news-item entries with data-id", r"class=[\"'][^\"']*\bnews-item\b[^>]*data-id=", 1),
+    # The national platform (chinhphu.vn, baochinhphu.vn) built by VCCorp: its box attributes
+    # and its CDN (hot-linked images alone are a weak sign).
+    Marker("platform box attributes", r"data-linktype=[\"']?newsdetail|data-boxtype=", 2),
+    Marker("platform CDN", r"\bstatic\.mediacdn\.vn/|\.cdnchinhphu\.vn/", 1),
 )
 
 _ASPNET_TABLE = (

@@ -215,3 +215,25 @@ def previous_run_complete(
         outcome = run.counts.get(portal) or {}
         return outcome.get("finish_reason") in COMPLETE_REASONS
     return None
+
+
+def portal_counts(
+    conn: sqlite3.Connection, portal: str, before_id: int | None = None, limit: int = 50
+) -> list[dict[str, Any]]:
+    """``counts[portal]`` of the finished runs that crawled ``portal`` before run
+    ``before_id``, newest first (at most ``limit``): the baseline of extraction health."""
+    if not _has_table(conn):
+        return []
+    sql = _SELECT + " WHERE finished_at IS NOT NULL"
+    params: tuple = ()
+    if before_id is not None:
+        sql += " AND id < ?"
+        params = (before_id,)
+    found = []
+    for row in conn.execute(sql + " ORDER BY id DESC", params):
+        run = _record(row)
+        if portal in run.portals and isinstance(run.counts.get(portal), dict):
+            found.append(run.counts[portal])
+            if len(found) == limit:
+                break
+    return found

@@ -40,6 +40,7 @@ ITEM_PIPELINES = {
     "civicnews.pipelines.normalize.NormalizeTextPipeline": 100,
     "civicnews.pipelines.dates.ParseDatePipeline": 200,
     "civicnews.pipelines.validate.ValidatePipeline": 300,
+    "civicnews.pipelines.extraction.ExtractionPipeline": 800,
     "civicnews.pipelines.store.StorePipeline": 900,
 }
 
@@ -80,6 +81,10 @@ CIVICNEWS_HEALTH_MIN_ARTICLE_PAGES = 5
 CIVICNEWS_HEALTH_MAX_FAILED_REQUEST_SHARE = 0.2
 CIVICNEWS_HEALTH_STALE_DAYS = 14
 CIVICNEWS_HEALTH_ALLOWED_FINISH_REASONS = ["finished", "closespider_timeout", "max_articles"]
+# Extraction health (civicnews.extraction): a sharp fall in a field's share warns, never fails.
+CIVICNEWS_HEALTH_EXTRACTION_DROP = 0.25
+CIVICNEWS_HEALTH_EXTRACTION_MIN_ARTICLES = 5
+CIVICNEWS_HEALTH_EXTRACTION_RUNS = 5
 
 # Behaviour under faults (issue 4); each component's docstring describes its settings.
 DOWNLOADER_MIDDLEWARES = {

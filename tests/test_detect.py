@@ -17,7 +17,7 @@ import pytest
 
 from civicnews.families import FAMILIES, NAMES, REGISTRY_CHOICES, REPLICAS
 from civicnews.parsers import get_parser
-from civicnews.parsers.detect import MIN_SCORE, decide, detect
+from civicnews.parsers.detect import MIN_SCORE, FamilyVote, decide, detect
 from civicnews.replica import FAMILIES as REPLICA_FAMILIES
 from tests.conftest import PAGES, ROOT
 
@@ -147,3 +147,37 @@ def test_every_family_has_a_parser_and_the_others_read_this_registry():
     assert REPLICA_FAMILIES == REPLICAS
     assert set(REPLICAS) == set(NAMES) - {"generic"}
     assert REGISTRY_CHOICES == (*NAMES, "auto")
+
+
+# -- a portal's family from its first pages (what the spider does with family = "auto") -------
+
+
+def test_the_first_confident_page_settles_the_vote():
+    vote = FamilyVote(pages=5)
+    assert vote.add(detect("https://x.gov.vn/", "<p>Trang chủ</p>")) is None
+    assert vote.leader == "generic"
+    found = vote.add(detect("https://x.gov.vn/tin", '<div class="TT_TinChiTiet_TieuDe">'))
+    assert found is not None and found.family == "aspnet-table"
+    assert vote.settled and vote.seen == 2
+    # Later pages change nothing.
+    assert vote.add(detect("https://x.gov.vn/a", '<div id="ctl00_SPWebPartManager1">')) is None
+    assert vote.leader == "aspnet-table"
+
+
+def test_weak_pages_are_added_up_until_the_limit():
+    # Each page alone shows one weak sign (2 points): not enough, but three pages agree.
+    page = '<a href="/documents/10180/11234/a.pdf">Tệp</a>'
+    vote = FamilyVote(pages=3)
+    assert vote.add(detect("https://x.gov.vn/1", page)) is None
+    assert vote.leader == "generic"
+    assert vote.add(detect("https://x.gov.vn/2", page)) is None
+    assert vote.leader == "liferay"  # 4 points so far: the best guess to read pages with
+    found = vote.add(detect("https://x.gov.vn/3", page))
+    assert (found.family, found.score) == ("liferay", 6.0)
+
+
+def test_a_portal_of_no_known_family_is_generic_after_the_limit():
+    vote = FamilyVote(pages=2)
+    assert vote.add(detect("https://x.gov.vn/1", "<p>a</p>")) is None
+    found = vote.add(detect("https://x.gov.vn/2", "<p>b</p>"))
+    assert found.family == "generic" and vote.settled

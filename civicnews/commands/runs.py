@@ -13,6 +13,7 @@ import click
 
 from civicnews.archive import ArchiveError
 from civicnews.commands.options import db_option
+from civicnews.extraction import FIELDS
 from civicnews.runs import RunRecord, recent_runs
 
 
@@ -34,7 +35,29 @@ def _outcome(run: RunRecord) -> str:
         checks = sorted({h.get("check", "?") for h in run.health})
         detail = ", ".join(checks) or run.finish_reason or "?"
         return f"failed (exit {run.exit_code}: {detail})"
+    warnings = sum(len(c.get("warnings") or []) for c in run.counts.values())
+    if warnings:
+        return f"{run.status} ({warnings} health warning{'s' if warnings > 1 else ''})"
     return run.status
+
+
+def _extraction_lines(run: RunRecord) -> list[str]:
+    """One line per portal: its family and the share of stored articles with each field."""
+    lines = []
+    for portal, counts in run.counts.items():
+        figures = counts.get("extraction") if isinstance(counts, dict) else None
+        if not figures:
+            continue
+        shares = " ".join(f"{name} {figures.get(name, 0):.0%}" for name in FIELDS)
+        family = counts.get("family") or "?"
+        line = f"      {portal} ({family}): {figures['articles']} stored: {shares}"
+        for warning in counts.get("warnings") or []:
+            line += (
+                f"  WARNING {warning.get('field')} fell to {warning.get('share', 0):.0%}"
+                f" from {warning.get('baseline', 0):.0%}"
+            )
+        lines.append(line)
+    return lines
 
 
 @click.command()
@@ -51,7 +74,9 @@ def runs(db: str, limit: int, as_json: bool) -> None:
     """List recent crawl runs: when, which portals, counts and outcome.
 
     Outcome: ok, failed (health check or crash, with the checks that failed),
-    running, or killed (the run never recorded its end).
+    running, or killed (the run never recorded its end). Under each run, one line
+    per portal: its family and the share of stored articles with a title, a date,
+    a time of day, an author and a body, with any health warning.
     """
     try:
         found = recent_runs(db, limit)
@@ -77,3 +102,5 @@ def runs(db: str, limit: int, as_json: bool) -> None:
             f"{totals['articles_new']:>6} {totals['articles_known']:>6} {totals['pages']:>6} "
             f"{totals['errors']:>6}  {portals:<24} {_outcome(run)}"
         )
+        for line in _extraction_lines(run):
+            click.echo(line)
