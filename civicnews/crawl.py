@@ -27,6 +27,7 @@ from civicnews.extraction import (
     ExtractionThresholds,
     baseline_figures,
     check_extraction,
+    family_warning,
     figures,
 )
 from civicnews.health import Thresholds, archive_activity, check_portal
@@ -297,6 +298,9 @@ def check_health(
                     extraction,
                 )
                 result.warnings = [w.to_dict() for w in found]
+            moved = family_warning(result.portal, result.stats)
+            if moved:
+                result.warnings.append(moved)
     finally:
         db.conn.close()
 

@@ -158,3 +158,23 @@ def check_extraction(
                 )
             )
     return warnings
+
+
+def family_warning(portal: str, stats: dict[str, Any]) -> dict[str, Any] | None:
+    """A warning when a portal's pages showed another family than the one configured."""
+    found = stats.get("civicnews/family_detection/mismatch")
+    if not found:
+        return None
+    configured = stats.get("civicnews/family") or "?"
+    evidence = stats.get("civicnews/family_detection/evidence") or ""
+    return {
+        "portal": portal,
+        "check": "family_mismatch",
+        "configured": configured,
+        "detected": found,
+        "message": (
+            f"portal {portal}: configured as {configured} but its pages look like {found} "
+            f"({evidence}): likely cause: the portal moved to another CMS; set its family to "
+            f'"{found}" (or "auto")'
+        ),
+    }

@@ -106,3 +106,23 @@ def test_a_second_run_finds_everything_archived(runs):
         assert result["articles_known"] >= 1, key
     count = rows(db, "SELECT count(*) FROM articles")[0][0]
     assert count == ARTICLES * (len(PORTALS) + 1)
+
+
+def test_a_portal_that_moved_to_another_cms_is_named(tmp_path):
+    # Configured as Liferay (its CMS until 2025), now serving the new Hanoi platform.
+    with ReplicaServer("hanoi-platform", articles=10, seed=5) as server:
+        pf = tmp_path / "portals.toml"
+        pf.write_text(portal_toml("moved", server.start_url, family="liferay"), "utf-8")
+        db = tmp_path / "archive.db"
+        proc = run_cli("crawl", "moved", "--db", str(db), "--portals-file", str(pf), "--json")
+    summary = json.loads(proc.stdout)
+    (warning,) = summary["warnings"]
+    assert (warning["check"], warning["configured"], warning["detected"]) == (
+        "family_mismatch", "liferay", "hanoi-platform"
+    )  # fmt: skip
+    assert (
+        "civicnews: health warning: portal moved: configured as liferay but its pages look like "
+        "hanoi-platform" in proc.stderr
+    )
+    assert 'set its family to "hanoi-platform"' in proc.stderr
+    assert recent_runs(db)[0].counts["moved"]["warnings"][0]["detected"] == "hanoi-platform"

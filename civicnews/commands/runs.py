@@ -52,10 +52,13 @@ def _extraction_lines(run: RunRecord) -> list[str]:
         family = counts.get("family") or "?"
         line = f"      {portal} ({family}): {figures['articles']} stored: {shares}"
         for warning in counts.get("warnings") or []:
-            line += (
-                f"  WARNING {warning.get('field')} fell to {warning.get('share', 0):.0%}"
-                f" from {warning.get('baseline', 0):.0%}"
-            )
+            if warning.get("field"):
+                line += (
+                    f"  WARNING {warning.get('field')} fell to {warning.get('share', 0):.0%}"
+                    f" from {warning.get('baseline', 0):.0%}"
+                )
+            else:
+                line += f"  WARNING {warning.get('check')}: {warning.get('detected', '')}"
         lines.append(line)
     return lines
 

@@ -11,7 +11,9 @@ from the first pages of each run: the first page that answers with confidence, o
 scores of the first ``CIVICNEWS_DETECT_PAGES`` (5) pages together; pages before that
 are read with the best guess so far.  The family is logged, kept in the stats
 (``civicnews/family``, ``civicnews/family_detection/*``) and announced with
-``civicnews.signals.family_detected``.
+``civicnews.signals.family_detected``.  A portal whose family is given is checked the
+same way: when its pages confidently show another family (a portal that moved to
+another CMS), a WARNING says so and ``civicnews/family_detection/mismatch`` names it.
 
 Meta keys set on requests: ``civicnews_kind`` ("listing" | "article"),
 ``listing_date_raw`` (the date printed beside the link that led here) and
@@ -29,7 +31,7 @@ from typing import Any
 import scrapy
 from scrapy.http import Response, TextResponse
 
-from civicnews.families import AUTO
+from civicnews.families import AUTO, GENERIC
 from civicnews.items import ArticleItem
 from civicnews.parsers import Link, Page, get_parser
 from civicnews.parsers.detect import FamilyVote, detect
@@ -60,7 +62,8 @@ class PortalSpider(scrapy.Spider):
         self._requested: set[str] = set()
         # The family pages are read with: the registry's, or the one detected ("auto").
         self.family = "generic"
-        self._vote: FamilyVote | None = None
+        self._auto = False
+        self._vote = FamilyVote()
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> PortalSpider:
@@ -78,32 +81,53 @@ class PortalSpider(scrapy.Spider):
             )
         spider.portal = portal = registry[spider.portal_key]
         spider.allowed_domains = list(portal.allowed_domains)
-        if portal.family == AUTO:
-            spider._vote = FamilyVote(crawler.settings.getint("CIVICNEWS_DETECT_PAGES", 5))
-        else:
+        spider._vote = FamilyVote(crawler.settings.getint("CIVICNEWS_DETECT_PAGES", 5))
+        spider._auto = portal.family == AUTO
+        if not spider._auto:
             spider.family = portal.family
         apply_portal_settings(crawler.settings, portal)
         return spider
 
     def parse_page(self, url: str, html: str) -> Page:
-        """Read a page with the portal's family, detecting it first when it is "auto"."""
-        vote = self._vote
-        if vote is not None and not vote.settled:
-            self._detect(url, html, vote)
+        """Read a page with the portal's family, detecting it on the first pages of the run."""
+        if not self._vote.settled:
+            self._detect(url, html, self._vote)
         return get_parser(self.family)(url, html)
 
     def _detect(self, url: str, html: str, vote: FamilyVote) -> None:
         result = vote.add(detect(url, html))
-        self.family = vote.leader
         stats = self.crawler.stats
         stats.set_value("civicnews/family_detection/pages", vote.seen)
+        if not self._auto:
+            if (
+                result is not None
+                and result.confident
+                and result.family
+                not in (
+                    self.family,
+                    GENERIC,
+                )
+            ):
+                stats.set_value("civicnews/family_detection/mismatch", result.family)
+                stats.set_value("civicnews/family_detection/evidence", result.summary())
+                logger.warning(
+                    "portal %s is configured as %s but its pages look like %s (%s): "
+                    'moved to another CMS? set family = %r or "auto"',
+                    self.portal.key,
+                    self.family,
+                    result.family,
+                    result.summary(),
+                    result.family,
+                )
+            return
+        self.family = vote.leader
         if result is None:
             return
         stats.set_value("civicnews/family", result.family)
         stats.set_value("civicnews/family_detection/confident", result.confident)
         stats.set_value("civicnews/family_detection/evidence", result.summary())
         stats.set_value("civicnews/family_detection/url", url)
-        if result.family == "generic":
+        if result.family == GENERIC:
             logger.warning(
                 "portal %s: no CMS family recognised in %d pages; reading it as generic (%s)",
                 self.portal.key,
@@ -124,7 +148,7 @@ class PortalSpider(scrapy.Spider):
         )
 
     async def start(self) -> Any:
-        if self._vote is None:
+        if not self._auto:
             self.crawler.stats.set_value("civicnews/family", self.family)
         for url in self.portal.start_urls:
             yield scrapy.Request(
