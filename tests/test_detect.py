@@ -181,3 +181,18 @@ def test_a_portal_of_no_known_family_is_generic_after_the_limit():
     assert vote.add(detect("https://x.gov.vn/1", "<p>a</p>")) is None
     found = vote.add(detect("https://x.gov.vn/2", "<p>b</p>"))
     assert found.family == "generic" and vote.settled
+
+
+def test_markers_match_in_any_case_and_on_pages_whose_lower_case_is_longer():
+    # Patterns are searched in the lower-cased page: an upper-case escape (\S, \W, \D, \B)
+    # would change meaning there.
+    for family in FAMILIES.values():
+        for marker in family.markers:
+            assert not re.search(r"\\[A-Z]", marker.pattern), (family.name, marker.name)
+    html = '<link href="/_LAYOUTS/15/init.js"><div id="CTL00_SPWEBPARTMANAGER1_G_1">'
+    found = detect("https://x.gov.vn/", html)
+    assert found.family == "sharepoint"
+    assert "CTL00_SPWEBPARTMANAGER" in found.evidence_for()[0].found  # as printed, not lowered
+    # "İ" grows when lower-cased, so offsets shift: the page is then searched as it is.
+    shifted = detect("https://x.gov.vn/", "İİİ" + html)
+    assert shifted.family == "sharepoint" and shifted.scores == found.scores
