@@ -20,8 +20,10 @@ import pytest
 from civicnews.replica import ReplicaServer
 
 ROOT = Path(__file__).resolve().parent.parent
-#: Saved pages: <family>/<case>/ with input.html, meta.json and a hand-written expected.json.
-PAGES = Path(__file__).parent / "fixtures" / "pages"
+#: Constructed pages (written for this project, imitating real shapes; never real pages):
+#: <family>/<case>/ with input.html, meta.json and a hand-written expected.json. Real pages
+#: saved by others are read by tests/real_pages.py.
+PAGES = Path(__file__).parent / "fixtures" / "constructed"
 
 
 class SavedPage(NamedTuple):

@@ -1,6 +1,6 @@
 """Print what a parser currently makes of a saved page, to review expected.json.
 
-Usage: python tests/golden.py tests/fixtures/pages/liferay/<case>
+Usage: python tests/golden.py tests/fixtures/constructed/liferay/<case>
 """
 
 import json

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from civicnews.parsers import parse_page
-from civicnews.parsers.generic import article_like, clean_url
+from civicnews.parsers.links import article_like, clean_url
 from civicnews.replica import FAMILIES, ReplicaServer
 from tests.conftest import PAGES, portal_toml, rows, run_cli, saved_page
 
@@ -148,7 +148,9 @@ def test_short_pages_and_listings_are_not_articles():
 
 
 FAMILY_ARTICLES = [
-    case for case in sorted(PAGES.glob("*/*")) if saved_page(case).expected["kind"] == "article"
+    case.parent
+    for case in sorted(PAGES.glob("*/*/meta.json"))
+    if saved_page(case.parent).expected["kind"] == "article"
 ]
 
 

@@ -1,7 +1,8 @@
 """Page parsers, one module per CMS family: ``parse(url, html) -> Page``.
 
 Parsers are pure functions of the URL and the HTML text; they know nothing of
-Scrapy, so they are tested on saved pages (``tests/fixtures/pages``).
+Scrapy, so they are tested on constructed pages (``tests/fixtures/constructed``) and on
+real pages saved by others (``tests/real_pages.py``).
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ import re
 
 from lxml import etree
 
-from civicnews.parsers import common
+from civicnews.parsers import blocks, byline, datelines, links, media, meta, related
 from civicnews.parsers.model import Article, Link, Listing, Page
 from civicnews.text import normalize_inline
 
@@ -36,7 +36,7 @@ _TOOLS = ("TinChiTiet_DongChucNang", "TinChiTiet_ChucNang", "TinChiTiet_DeMuc")
 
 
 def parse(url: str, html: str) -> Page:
-    sel = common.selector(html, url)
+    sel = blocks.selector(html, url)
     root = sel.root
     page = Page(url=url)
     region = _reading_region(root)
@@ -45,12 +45,12 @@ def parse(url: str, html: str) -> Page:
     if body is not None or title_el is not None:
         page.article = _article(sel, root, region, body, title_el, url)
         return page
-    entries = common.entry_links((a for a in root.iter("a") if _is_entry_anchor(a)), url)
+    entries = links.entry_links((a for a in root.iter("a") if _is_entry_anchor(a)), url)
     # "Các bài khác" / "CÁC TIN ĐÃ ĐƯA" blocks of portals whose link classes differ.
-    entries = _merge(entries, common.related_blocks(root, url)[0])
+    entries = _merge(entries, related.related_blocks(root, url)[0])
     listing = Listing(
         entries=[e for e in entries if e.text],
-        next_pages=common.pager_links(root, url, _PAGE_PARAMS),
+        next_pages=links.pager_links(root, url, _PAGE_PARAMS),
     )
     if listing.entries:
         page.listing = listing
@@ -136,10 +136,10 @@ def _text(el: etree._Element | None) -> str | None:
 
 def _related(root: etree._Element, url: str) -> tuple[list[Link], list[etree._Element]]:
     """``a.TT_TinChiTiet_TinLienQuan`` links, and links under a related-news heading."""
-    links, boxes = common.related_blocks(root, url)
+    headed, boxes = related.related_blocks(root, url)
     marked = [a for a in root.iter("a") if "TinChiTiet_TinLienQuan" in _classes(a)]
     boxes += [a.getparent() for a in marked if a.getparent() is not None]
-    return _merge(common.entry_links(marked, url), links), boxes
+    return _merge(links.entry_links(marked, url), headed), boxes
 
 
 def _category(sel, root: etree._Element, title: str | None) -> str | None:
@@ -147,18 +147,18 @@ def _category(sel, root: etree._Element, title: str | None) -> str | None:
     text = _text(row)
     if text:
         parts = [p for p in _CRUMB_SPLIT.split(text) if p]
-        return common.category_from_breadcrumb(parts, title)
-    return common.category_from_breadcrumb(common.breadcrumb(sel), title)
+        return meta.category_from_breadcrumb(parts, title)
+    return meta.category_from_breadcrumb(meta.breadcrumb(sel), title)
 
 
 def _article(sel, root, region, body, title_el, url: str) -> Article:
     related, boxes = _related(root, url)
-    title = _text(title_el) or common.meta(sel, "og:title")
+    title = _text(title_el) or meta.meta(sel, "og:title")
     date_el = _first(
         _by_class(root, "TinChiTiet_NgayCapNhat"),
         _by_class(root, "TinChiTiet_Ngay", exclude="LienQuan"),
     )
-    published_raw = common.date_text(date_el) if date_el is not None else None
+    published_raw = datelines.date_text(date_el) if date_el is not None else None
     lines: list[str] = []
     author = source = None
     images: list[dict[str, str]] = []
@@ -170,8 +170,8 @@ def _article(sel, root, region, body, title_el, url: str) -> Article:
         furniture += [el for el in body.iter() if any(t in _classes(el) for t in _TOOLS)]
         furniture += [el for el in body.iter() if "TruongMuc" in _classes(el)]
         drop = [el for el in furniture if el is not body and body in el.iterancestors()]
-        author, author_line, inline_source = common.find_author(body)
-        lines, body_date, source = common.body_lines(
+        author, author_line, inline_source = byline.find_author(body)
+        lines, body_date, source = byline.body_lines(
             body, author_line=author_line, title=title, drop=drop
         )
         source = source or inline_source
@@ -180,10 +180,10 @@ def _article(sel, root, region, body, title_el, url: str) -> Article:
         elif body_date is not None and body_date != published_raw:
             lines.insert(0, body_date)  # not the date line after all; keep the text
         # Font-size icons, share buttons and related links are not the article's files.
-        foreign = {common.absolute(url, a.get("href")) for el in drop for a in el.iter("a")}
-        foreign |= {common.absolute(url, i.get("src")) for el in drop for i in el.iter("img")}
-        images = [i for i in common.images(body, url) if i["url"] not in foreign]
-        attachments = [f for f in common.attachments(body, url) if f["url"] not in foreign]
+        foreign = {links.absolute(url, a.get("href")) for el in drop for a in el.iter("a")}
+        foreign |= {links.absolute(url, i.get("src")) for el in drop for i in el.iter("img")}
+        images = [i for i in media.images(body, url) if i["url"] not in foreign]
+        attachments = [f for f in media.attachments(body, url) if f["url"] not in foreign]
     return Article(
         title=title,
         published_raw=published_raw,
@@ -193,7 +193,7 @@ def _article(sel, root, region, body, title_el, url: str) -> Article:
         images=images,
         attachments=attachments,
         source=source,
-        canonical_url=common.canonical(sel, url),
+        canonical_url=meta.canonical(sel, url),
         related=related,
         extractor=FAMILY,
     )

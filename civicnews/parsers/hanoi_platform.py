@@ -32,7 +32,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 from parsel import Selector
 
-from civicnews.parsers import common
+from civicnews.parsers import blocks, byline, datelines, links, media, meta, related
 from civicnews.parsers.model import ApiPager, Article, Link, Listing, Page
 from civicnews.text import fold_key, normalize_inline
 
@@ -71,7 +71,7 @@ _API_ATTRS = ("data-api", "data-api-url", "data-url", "data-action")
 
 
 def parse(url: str, html: str) -> Page:
-    sel = common.selector(html, url)
+    sel = blocks.selector(html, url)
     page = Page(url=url)
     body = _first(sel, _BODY)
     if body is not None:
@@ -106,11 +106,11 @@ def _title(sel: Selector) -> str | None:
             # A logo h1 ("UBND PHƯỜNG ...") has no text or sits in the header; skip non-titles.
             if (
                 text
-                and fold_key(text) not in common.RELATED_HEADINGS
+                and fold_key(text) not in related.RELATED_HEADINGS
                 and not node.xpath("ancestor::header | ancestor::*[contains(@class,'header')]")
             ):
                 return text
-    return common.meta(sel, "og:title")
+    return meta.meta(sel, "og:title")
 
 
 # --- article ----------------------------------------------------------------------------------
@@ -118,21 +118,21 @@ def _title(sel: Selector) -> str | None:
 
 def _article(sel: Selector, body: Selector, title: str, url: str) -> Article:
     root = sel.root
-    related, boxes = common.related_links(root, url)
+    related_news, boxes = related.related_links(root, url)
     dates = _link_dates(root, url)
-    for link in related:
+    for link in related_news:
         if link.date_raw is None:
             link.date_raw = dates.get(link.url)
-    common_titles(root, url, related)
-    tags, tag_box = _tags(root, url)
+    common_titles(root, url, related_news)
+    tag_names, tag_box = _tags(root, url)
     drop = [b for b in boxes if not _contains(b, body.root)]
     # A related box inside the body whose heading's parent is the body itself: drop only the
     # heading and what follows it, never the whole body.
     drop += _inner_related(body.root, boxes)
     if tag_box is not None and not _contains(tag_box, body.root):
         drop.append(tag_box)
-    author, author_line, inline_source = common.find_author(body.root)
-    lines, body_date, source = common.body_lines(
+    author, author_line, inline_source = byline.find_author(body.root)
+    lines, body_date, source = byline.body_lines(
         body.root, author_line=author_line, title=title, drop=drop
     )
     sapo_node = _first(sel, ("[data-role=sapo]", ".detail-sapo", ".sapo"))
@@ -141,9 +141,9 @@ def _article(sel: Selector, body: Selector, title: str, url: str) -> Article:
         lines = [line for line in lines if line != sapo]
     published_raw = _date(sel) or body_date
     if published_raw is None:
-        published_raw = common.meta(sel, "article:published_time", "pubdate", "datePublished")
-    crumbs = common.breadcrumb(sel)
-    category = common.category_from_breadcrumb(crumbs, title)
+        published_raw = meta.meta(sel, "article:published_time", "pubdate", "datePublished")
+    crumbs = meta.breadcrumb(sel)
+    category = meta.category_from_breadcrumb(crumbs, title)
     if category is None:
         cate = _first(sel, (".detail-cate a", "[data-role=cate]", ".detail-cate"))
         category = _text(cate) if cate is not None else None
@@ -154,23 +154,23 @@ def _article(sel: Selector, body: Selector, title: str, url: str) -> Article:
         body_text="\n".join(lines),
         sapo=sapo or None,
         category=category or None,
-        tags=tags,
+        tags=tag_names,
         images=_images(body.root, url),
-        attachments=common.attachments(body.root, url),
+        attachments=media.attachments(body.root, url),
         source=source or inline_source,
-        canonical_url=common.canonical(sel, url),
-        related=related,
+        canonical_url=meta.canonical(sel, url),
+        related=related_news,
         extractor=FAMILY,
     )
 
 
-def common_titles(root: etree._Element, url: str, links: list[Link]) -> None:
+def common_titles(root: etree._Element, url: str, found: list[Link]) -> None:
     """Name links whose first anchor was a thumbnail (no text) by another anchor's text."""
-    untitled = {link.url: link for link in links if not link.text}
+    untitled = {link.url: link for link in found if not link.text}
     if not untitled:
         return
     for a in root.iter("a"):
-        link = untitled.get(common.absolute(url, a.get("href")) or "")
+        link = untitled.get(links.absolute(url, a.get("href")) or "")
         if link is not None and not link.text:
             link.text = _text(a) or normalize_inline(a.get("title")) or ""
 
@@ -185,7 +185,7 @@ def _inner_related(body: etree._Element, boxes: list[etree._Element]) -> list[et
     for box in boxes:
         if not _contains(box, body):
             continue
-        for heading in common.related_headings(body):
+        for heading in related.related_headings(body):
             # Climb to the heading's block that is a direct child of the body...
             block = heading
             while block.getparent() is not None and block.getparent() is not body:
@@ -197,9 +197,9 @@ def _inner_related(body: etree._Element, boxes: list[etree._Element]) -> list[et
             for sib in block.itersiblings():
                 if not isinstance(sib.tag, str):
                     continue
-                text = common.split_date_suffix(_text(sib))[0]
-                links = " ".join(_text(a) for a in sib.iter("a"))
-                if not text or len(links) < 0.8 * len(text):
+                text = datelines.split_date_suffix(_text(sib))[0]
+                linked = " ".join(_text(a) for a in sib.iter("a"))
+                if not text or len(linked) < 0.8 * len(text):
                     break
                 out.append(sib)
     return out
@@ -208,13 +208,13 @@ def _inner_related(body: etree._Element, boxes: list[etree._Element]) -> list[et
 def _date(sel: Selector) -> str | None:
     for css in _DATE:
         for node in sel.css(css):
-            raw = common.first_date_text([_text(node)]) or common.first_date_text(
+            raw = datelines.first_date_text([_text(node)]) or datelines.first_date_text(
                 node.css("::text").getall()
             )
             if raw:
                 return raw
             title = node.attrib.get("title")
-            if title and common.looks_like_date_line(normalize_inline(title) or ""):
+            if title and datelines.looks_like_date_line(normalize_inline(title) or ""):
                 return normalize_inline(title)
     return None
 
@@ -278,9 +278,7 @@ def _images(body: etree._Element, url: str) -> list[dict[str, str]]:
     out = []
     for img in body.iter("img"):
         # Lazy-loading themes keep the real file in data-original / data-src.
-        src = common.absolute(
-            url, img.get("data-original") or img.get("data-src") or img.get("src")
-        )
+        src = links.absolute(url, img.get("data-original") or img.get("data-src") or img.get("src"))
         if not src:
             continue
         caption = ""
@@ -325,7 +323,7 @@ def _entry(item: Selector, url: str) -> Link | None:
         )
     if anchor is None:
         return None
-    href = common.absolute(url, anchor.attrib.get("href"))
+    href = links.absolute(url, anchor.attrib.get("href"))
     if not href:
         return None
     text = _text(title_node) if title_node is not None else ""
@@ -338,10 +336,10 @@ def _item_date(item: Selector) -> str | None:
     for node in item.css(".news-time, [class*=time], time"):
         for value in (node.attrib.get("title"), node.attrib.get("datetime")):
             value = normalize_inline(value)
-            if value and common.looks_like_date_line(value):
+            if value and datelines.looks_like_date_line(value):
                 return value
     for node in item.css(".news-time, [class*=time], time"):
-        raw = common.first_date_text([_text(node)])
+        raw = datelines.first_date_text([_text(node)])
         if raw:
             return raw
     return None
@@ -351,7 +349,7 @@ def _link_dates(root: etree._Element, url: str) -> dict[str, str]:
     """URL -> date of every entry box on the page (related boxes are made of them too)."""
     out: dict[str, str] = {}
     for a in root.iter("a"):
-        href = common.absolute(url, a.get("href"))
+        href = links.absolute(url, a.get("href"))
         if not href or href in out:
             continue
         for box in a.iterancestors():

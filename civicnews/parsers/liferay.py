@@ -12,18 +12,17 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlsplit
 
-from civicnews.parsers import common
+from civicnews.parsers import blocks, byline, datelines, links, media, meta, related
 from civicnews.parsers.model import Article, Link, Listing, Page
-from civicnews.text import normalize_inline
+from civicnews.text import fold_key, normalize_inline
 
 FAMILY = "liferay"
 
 _BODY = ".journal-content-article"
-_PAGER_WORDS = {"tiep", "sau", "trang sau", "next", "»", ">", ">>", "cuoi", "trang cuoi"}
 
 
 def parse(url: str, html: str) -> Page:
-    sel = common.selector(html, url)
+    sel = blocks.selector(html, url)
     page = Page(url=url)
     full = sel.css(".asset-full-content")
     body = (full or sel).css(_BODY)
@@ -42,7 +41,7 @@ _HEADINGS = ("h1", "h2", "h3")
 
 def _heading_text(node) -> str | None:
     text = normalize_inline(" ".join(node.xpath(".//text()").getall()))
-    if text and common.fold_key(text) not in common.RELATED_HEADINGS:
+    if text and fold_key(text) not in related.RELATED_HEADINGS:
         return text
     return None
 
@@ -66,12 +65,11 @@ def _title(sel, full, body) -> str | None:
             heading = found[0] if found else None
         if heading is not None and (text := _heading_text(heading)):
             return text
-    if og := common.meta(sel, "og:title"):
+    if og := meta.meta(sel, "og:title"):
         return og
     # 3. The nearest heading before the body that is not a portlet's name.
     for node in body.xpath(
-        "preceding::*[self::h1 or self::h2 or self::h3]"
-        "[not(contains(@class, 'portlet-title'))][1]"
+        "preceding::*[self::h1 or self::h2 or self::h3][not(contains(@class, 'portlet-title'))][1]"
     ):
         if text := _heading_text(node):
             return text
@@ -80,19 +78,19 @@ def _title(sel, full, body) -> str | None:
 
 def _article(sel, full, body, url: str) -> Article:
     root = sel.root
-    related, related_boxes = common.related_links(root, url)
+    related_news, related_boxes = related.related_links(root, url)
     title = _title(sel, full, body)
     scope = full if full is not None else sel
     meta_texts = scope.css(".asset-metadata ::text, .metadata-publish-date ::text").getall()
-    published_raw = common.first_date_text(meta_texts)
+    published_raw = datelines.first_date_text(meta_texts)
     if published_raw is None:
         # Some themes print the date line between the header and the content.
-        published_raw = common.first_date_text(
+        published_raw = datelines.first_date_text(
             t
             for t in scope.xpath("./*[not(contains(@class,'asset-content'))]//text()").getall()[:40]
         )
-    author, author_line, inline_source = common.find_author(body.root)
-    lines, body_date, source = common.body_lines(
+    author, author_line, inline_source = byline.find_author(body.root)
+    lines, body_date, source = byline.body_lines(
         body.root, author_line=author_line, title=title, drop=related_boxes
     )
     source = source or inline_source
@@ -100,18 +98,18 @@ def _article(sel, full, body, url: str) -> Article:
         published_raw = body_date
     elif body_date is not None and body_date != published_raw:
         lines.insert(0, body_date)  # not the date line after all; keep the text
-    crumbs = common.breadcrumb(sel)
+    crumbs = meta.breadcrumb(sel)
     return Article(
         title=title,
         published_raw=published_raw,
         author=author,
         body_text="\n".join(lines),
-        category=common.category_from_breadcrumb(crumbs, title),
-        images=common.images(body.root, url),
-        attachments=common.attachments(body.root, url),
+        category=meta.category_from_breadcrumb(crumbs, title),
+        images=media.images(body.root, url),
+        attachments=media.attachments(body.root, url),
         source=source,
-        canonical_url=common.canonical(sel, url),
-        related=related,
+        canonical_url=meta.canonical(sel, url),
+        related=related_news,
         extractor=FAMILY,
     )
 
@@ -121,7 +119,7 @@ def _pager_links(sel, url: str) -> list[str]:
     for a in sel.root.iter("a"):
         href = a.get("href") or ""
         if "_cur=" in href:
-            full = common.absolute(url, href)
+            full = links.absolute(url, href)
             parts = urlsplit(full) if full else None
             if (
                 parts
@@ -131,8 +129,8 @@ def _pager_links(sel, url: str) -> list[str]:
                 out.append(full)
                 continue
         text = a.text_content()
-        if href and len(text) <= 20 and common.fold_key(text) in _PAGER_WORDS:
-            full = common.absolute(url, href)
+        if href and links.is_pager_word(text):
+            full = links.absolute(url, href)
             if full:
                 out.append(full)
     return list(dict.fromkeys(out))
@@ -142,11 +140,11 @@ def _listing(sel, url: str) -> Listing:
     entries: list[Link] = []
     for item in sel.css(".asset-abstract"):
         a = item.css(".asset-title a, h3 a, h2 a, h4 a") or item.css("a")
-        href = common.absolute(url, a[0].attrib.get("href")) if a else None
+        href = links.absolute(url, a[0].attrib.get("href")) if a else None
         if not href:
             continue
         text = normalize_inline(" ".join(a[0].css("::text").getall())) or ""
-        date_raw = common.first_date_text(
+        date_raw = datelines.first_date_text(
             item.css(".metadata-publish-date ::text, .asset-metadata ::text").getall()
             or item.css("::text").getall()
         )

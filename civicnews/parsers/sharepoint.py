@@ -15,7 +15,7 @@ Shapes read (see README, "CMS families"):
 - listing (``…aspx?CateID=<n>&Page=N``): links to articles (``ItemID=``/``NewsId=``, usually with
   ``CateID=`` and ``Source=<listing>``), the date beside each, "Trước"/"Sau" and page numbers.
 
-Image sources written ``https&#58;//…`` come out as ``https://…`` (see ``common.absolute``).
+Image sources written ``https&#58;//…`` come out as ``https://…`` (see ``links.absolute``).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from civicnews.parsers import common
+from civicnews.parsers import blocks, byline, datelines, links, media, meta, related, tags
 from civicnews.parsers.model import Article, Link, Listing, Page
 from civicnews.text import fold_key, normalize_inline
 
@@ -44,7 +44,7 @@ _AUTHOR_LABEL = re.compile(
 
 
 def parse(url: str, html: str) -> Page:
-    sel = common.selector(html, url)
+    sel = blocks.selector(html, url)
     root = sel.root
     page = Page(url=url)
     body = _by_id_suffix(root, "divArticleDescription2", "divArticleContent")
@@ -53,8 +53,8 @@ def parse(url: str, html: str) -> Page:
         page.article = _article(sel, root, body, title_el, url)
         return page
     listing = Listing(
-        entries=common.entry_links((a for a in root.iter("a") if _is_article(url, a)), url),
-        next_pages=common.pager_links(root, url, _PAGE_PARAMS),
+        entries=links.entry_links((a for a in root.iter("a") if _is_article(url, a)), url),
+        next_pages=links.pager_links(root, url, _PAGE_PARAMS),
     )
     if listing.entries or listing.next_pages:
         page.listing = listing
@@ -70,7 +70,7 @@ def is_article_url(url: str | None) -> bool:
 
 
 def _is_article(base_url: str, a: etree._Element) -> bool:
-    return is_article_url(common.absolute(base_url, a.get("href")))
+    return is_article_url(links.absolute(base_url, a.get("href")))
 
 
 def _by_id_suffix(root: etree._Element, *suffixes: str) -> etree._Element | None:
@@ -105,9 +105,9 @@ def _title(sel, title_el: etree._Element | None, part: etree._Element | None) ->
             return title
     for node in part.iter("h1", "h2", "h3") if part is not None else ():
         text = _text(node)
-        if text and fold_key(text) not in common.RELATED_HEADINGS:
+        if text and fold_key(text) not in related.RELATED_HEADINGS:
             return text
-    return common.meta(sel, "og:title")
+    return meta.meta(sel, "og:title")
 
 
 def _nguontin(el: etree._Element | None) -> tuple[str | None, str | None]:
@@ -116,7 +116,7 @@ def _nguontin(el: etree._Element | None) -> tuple[str | None, str | None]:
     if el is None:
         return None, None
     author = source = None
-    for line in common.clean_lines(common.block_text(el)):
+    for line in blocks.clean_lines(blocks.block_text(el)):
         m = _INLINE_SOURCE.match(line)
         if m and m.group(1):
             author = author or m.group(1).strip()
@@ -135,14 +135,14 @@ def _nguontin(el: etree._Element | None) -> tuple[str | None, str | None]:
 def _related(root: etree._Element, url: str) -> tuple[list[Link], list[etree._Element]]:
     """Related news: the ``pnTinLienQuan`` panel and blocks headed "Các tin khác"/"Tin liên quan"
     (``div.top_F``), links to articles only (not "Xem thêm" links to the listing)."""
-    links, boxes = common.related_blocks(root, url)
+    found, boxes = related.related_blocks(root, url)
     panel = _by_id_suffix(root, "pnTinLienQuan")
     if panel is not None:
-        links = common.entry_links(panel.iter("a"), url) + links
+        found = links.entry_links(panel.iter("a"), url) + found
         boxes.insert(0, panel)
-    unique = {link.url: link for link in reversed(links)}  # the first of each URL wins
+    unique = {link.url: link for link in reversed(found)}  # the first of each URL wins
     return [
-        unique[u] for u in dict.fromkeys(link.url for link in links) if is_article_url(u)
+        unique[u] for u in dict.fromkeys(link.url for link in found) if is_article_url(u)
     ], boxes
 
 
@@ -162,15 +162,15 @@ def _article(sel, root, body, title_el, url: str) -> Article:
     title = _title(sel, title_el, part)
     sapo = _text(_by_id_suffix(root, "divArticleDescription1", "divArticleDescription"))
     date_el = _by_id_suffix(root, "pnHide")
-    published_raw = common.date_text(date_el) if date_el is not None else None
+    published_raw = datelines.date_text(date_el) if date_el is not None else None
     author, source = _nguontin(_by_id_suffix(root, "pnNguontin"))
     lines: list[str] = []
     images: list[dict[str, str]] = []
     if body is not None:
         author_line = inline_source = None
         if author is None:
-            author, author_line, inline_source = common.find_author(body)
-        lines, body_date, body_source = common.body_lines(
+            author, author_line, inline_source = byline.find_author(body)
+        lines, body_date, body_source = byline.body_lines(
             body, author_line=author_line, title=title, drop=boxes
         )
         source = source or body_source or inline_source
@@ -178,13 +178,13 @@ def _article(sel, root, body, title_el, url: str) -> Article:
             published_raw = body_date
         elif body_date is not None and body_date != published_raw:
             lines.insert(0, body_date)  # not the date line after all; keep the text
-        images = common.images(body, url)
+        images = media.images(body, url)
     if published_raw is None and part is not None:
         # Layouts without pnHide print the date in a span of the web part's header; the body
         # and the related lists (dated links) are not that header.
         # Sets of elements, not of id()s: lxml proxies only keep their identity while alive.
         skip = {el for box in [body, *boxes] if box is not None for el in box.iter()}
-        published_raw = common.first_date_text(
+        published_raw = datelines.first_date_text(
             t
             for t in part.xpath(".//text()[not(ancestor::a)]")
             if len(t.strip()) <= 60 and _owner(t) not in skip
@@ -192,20 +192,20 @@ def _article(sel, root, body, title_el, url: str) -> Article:
     in_related = {a for box in boxes for a in box.iter("a")}
     attachments = []
     if part is not None:
-        keep = {common.absolute(url, a.get("href")) for a in part.iter("a") if a not in in_related}
-        attachments = [f for f in common.attachments(part, url) if f["url"] in keep]
+        keep = {links.absolute(url, a.get("href")) for a in part.iter("a") if a not in in_related}
+        attachments = [f for f in media.attachments(part, url) if f["url"] in keep]
     return Article(
         title=title,
         published_raw=published_raw,
         author=author,
         body_text="\n".join(lines),
         sapo=sapo,
-        category=common.category_from_breadcrumb(_crumbs(sel), title),
+        category=meta.category_from_breadcrumb(_crumbs(sel), title),
         tags=_tags(part),
         images=images,
         attachments=attachments,
         source=source,
-        canonical_url=common.canonical(sel, url),
+        canonical_url=meta.canonical(sel, url),
         related=related,
         extractor=FAMILY,
     )
@@ -224,7 +224,7 @@ def _crumbs(sel) -> list[str]:
         parts = [p for p in parts if p and p not in (">", "»", "/", "›", "|", ":")]
         if parts:
             return parts
-    return common.breadcrumb(sel)
+    return meta.breadcrumb(sel)
 
 
 def _tags(part: etree._Element | None) -> list[str]:
@@ -235,7 +235,7 @@ def _tags(part: etree._Element | None) -> list[str]:
         if not isinstance(el.tag, str):
             continue
         names = f"{el.get('class', '')} {el.get('id', '')}".lower()
-        labelled = common.is_tag_label(el.text)
+        labelled = tags.is_tag_label(el.text)
         if labelled or "tukhoa" in names or re.search(r"\btags?\b", names):
             # The label may sit in its own <b>/<span>: the links are then its parent's.
             box = el if el.find(".//a") is not None or not labelled else el.getparent()

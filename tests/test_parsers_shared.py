@@ -7,13 +7,9 @@ import unicodedata
 import pytest
 
 from civicnews.parsers import parse_page
-from civicnews.parsers.common import (
-    is_boilerplate_line,
-    looks_like_date_line,
-    parse_fragment,
-    related_links,
-    split_date_suffix,
-)
+from civicnews.parsers.blocks import is_boilerplate_line, parse_fragment
+from civicnews.parsers.datelines import looks_like_date_line, split_date_suffix
+from civicnews.parsers.related import related_links
 from tests.conftest import saved_page
 
 

@@ -1,0 +1,129 @@
+"""Text of page blocks: one line per paragraph or row, page furniture dropped, element helpers.
+
+Everything here works on the shape of a page (block elements, table rows), never on one
+portal's class names, so that portals never seen still read.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+
+from lxml import etree
+from lxml import html as lxml_html
+from parsel import Selector
+
+from civicnews.dates import parse_date
+from civicnews.htmlfix import repair_html
+from civicnews.text import fold_key, normalize_block, normalize_inline
+
+_BLOCK_TAGS = {
+    "p", "div", "section", "article", "header", "footer", "li", "ul", "ol", "tr", "table",
+    "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "figure", "figcaption", "dd", "dt",
+    "pre", "center", "tbody", "thead", "form", "aside", "nav", "main",
+}  # fmt: skip
+
+
+_CELL_TAGS = {"td", "th"}
+
+
+_DROP_TAGS = ("script", "style", "noscript", "iframe", "object", "embed", "button", "select")
+
+
+# Lines that are page furniture, not article text (compared after folding).
+_BOILERPLATE_LINES = {
+    "in bai", "in", "chia se", "aa", "a a", "tang co chu", "giam co chu",
+    "tang co chu giam co chu", "tro lai", "quay lai", "tro ve", "ban in", "gui email",
+    "gui bai viet", "email", "print", "share", "luu bai viet", "xem them", "phan hoi",
+    "dong", "binh luan", "gop y", "in trang", "facebook", "zalo", "twitter", "tweet",
+    "trang chu",
+}  # fmt: skip
+
+
+_VIEWCOUNT = re.compile(r"^(luot xem|so luot xem|da xem|luot doc|views?)\b[\s\d:.,]*$")
+
+
+# "396 | 23/09/2026": a view count then the date, printed above some articles.
+_VIEWCOUNT_DATE = re.compile(r"^[\d.,]{1,9}\s*\|\s*(.{6,30})$")
+
+
+def selector(html: str, url: str) -> Selector:
+    # Every family parser starts here, so the repairs browsers make
+    # implicitly (see civicnews.htmlfix) apply to saved pages and crawls alike.
+    return Selector(text=repair_html(html) or "<html></html>", base_url=url)
+
+
+def is_boilerplate_line(line: str) -> bool:
+    key = fold_key(line)
+    if not key:
+        return True
+    if key in _BOILERPLATE_LINES or _VIEWCOUNT.match(key):
+        return True
+    m = _VIEWCOUNT_DATE.match(line)
+    if m and parse_date(m.group(1)) is not None:
+        # Only when the rest is a date: a Word-table row "1 | Giao thông | 7.500" is text.
+        return True
+    return False
+
+
+def block_text(element: etree._Element) -> str:
+    """Text of an element with one line per block element (paragraph, row...)."""
+    el = copy.deepcopy(element)
+    etree.strip_elements(
+        el, etree.Comment, etree.ProcessingInstruction, *_DROP_TAGS, with_tail=False
+    )
+    _flatten_data_rows(el)
+    for node in el.iter():
+        tag = node.tag if isinstance(node.tag, str) else ""
+        tag = tag.rsplit("}", 1)[-1].lower()
+        if tag == "br":
+            node.tail = "\n" + (node.tail or "")
+        elif tag in _BLOCK_TAGS:
+            node.text = "\n" + (node.text or "")
+            node.tail = "\n" + (node.tail or "")
+        elif tag in _CELL_TAGS:
+            node.text = "\n" + (node.text or "")
+            node.tail = "\n" + (node.tail or "")
+    return normalize_block("".join(el.itertext())) or ""
+
+
+def _flatten_data_rows(el: etree._Element) -> None:
+    """Write each row of a data table (Word-pasted) as one line: "a | b | c".
+
+    Layout tables (rows with long cells or nested tables, as table-layout
+    portals use for whole pages) are left as blocks.
+    """
+    for tr in list(el.iter("tr")):
+        cells = [c for c in tr if isinstance(c.tag, str) and c.tag in _CELL_TAGS]
+        if not cells or any(c.find(".//table") is not None for c in cells):
+            continue
+        texts = [normalize_inline(" ".join(c.itertext())) or "" for c in cells]
+        if any(len(t) > 300 for t in texts):
+            continue
+        for child in list(tr):
+            tr.remove(child)
+        tr.text = " | ".join(t for t in texts if t)
+
+
+def clean_lines(text: str) -> list[str]:
+    return [line for line in text.split("\n") if line and not is_boilerplate_line(line)]
+
+
+def text_of(el: etree._Element) -> str:
+    return normalize_inline(" ".join(el.itertext())) or ""
+
+
+def parse_fragment(html: str) -> etree._Element:
+    return lxml_html.fromstring(html)
+
+
+def inside(el: etree._Element, container: etree._Element) -> bool:
+    """``el`` is a strict descendant of ``container``."""
+    return any(a is container for a in el.iterancestors())
+
+
+def last_descendant(el: etree._Element) -> etree._Element:
+    last = el
+    for last in el.iter():  # noqa: B007 - the loop variable is the point
+        pass
+    return last

@@ -1,0 +1,85 @@
+"""Date lines: short lines whose whole point is a date, and dates printed beside titles."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from lxml import etree
+
+from civicnews.dates import parse_date
+from civicnews.parsers import blocks
+from civicnews.text import fold_key, normalize_inline
+
+_DATE_SUFFIX = re.compile(
+    r"\s*[\(\[]\s*((?:ng[àa]y|cập nhật)?[^()\[\]]{0,12}\d{1,4}\s*[/.\-]\s*\d{1,2}"
+    r"[^()\[\]]{0,30})[\)\]]\s*$",
+    re.I,
+)
+
+
+# A full date after a dash or bar ends a link text: "Tin A - 12/03/2021 09:07".
+_DATE_TAIL = re.compile(
+    r"\s+[-–|]\s+(\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{2,4}(?:\s+\d{1,2}[:h]\d{2})?)\s*$"
+)
+
+
+# Words a date line may hold besides its numbers (folded): labels, weekdays, month
+# names, parts of the day, relative words.
+_DATE_WORDS = frozenset(
+    "ngay thang nam thu hai ba tu sau bay chu nhat cn mot muoi gio phut giay luc sa ch am pm "
+    "sang chieu toi trua dem gmt utc ict dang cap xuat ban update updated posted published on "
+    "date time hom qua nay kia truoc vua xong tuan luot xem theo".split()
+)
+
+
+#: Words a date line may hold that are none of those (a name, "Tác giả")...
+_DATE_LINE_MAX_OTHER_WORDS = 4
+
+
+def looks_like_date_line(line: str) -> bool:
+    """A short line whose whole point is a date (e.g. ``01/12/2018 - 09:07 AM``).
+
+    Not a sentence that opens with one ("Ngày 15/3/2024, UBND phường tổ chức hội
+    nghị..."): a lede like that is article text, so beside the date's numbers and
+    words only a few other words may stand.
+    """
+    if len(line) > 80 or not re.search(r"\d", line):
+        return False
+    other = [w for w in fold_key(line).split() if w not in _DATE_WORDS and not re.search(r"\d", w)]
+    if len(other) > _DATE_LINE_MAX_OTHER_WORDS:
+        return False
+    return parse_date(line) is not None
+
+
+def first_date_text(texts: Iterable[str]) -> str | None:
+    for text in texts:
+        line = normalize_inline(text)
+        if line and looks_like_date_line(line):
+            return line
+    return None
+
+
+def split_date_suffix(text: str) -> tuple[str, str | None]:
+    """``"Title (01/12/2018)"`` -> ``("Title", "01/12/2018")``; also ``"Title - 01/12/2018"``."""
+    m = _DATE_SUFFIX.search(text) or _DATE_TAIL.search(text)
+    if m and parse_date(m.group(1)) is not None:
+        return text[: m.start()].rstrip(" -–|"), m.group(1).strip()
+    return text, None
+
+
+DATE_HINT = re.compile(r"date|time|ngay|thoigian|thoi-gian|published|capnhat", re.I)
+
+
+def date_text(el: etree._Element) -> str | None:
+    """The date as printed in a metadata element: its first date-like segment.
+
+    A date area often shares its line with a view count or tools ("1/12/2018 9:7 | Lượt xem:
+    396"), so lines are cut at "|" and only the segment holding the date is kept.
+    """
+    for line in blocks.block_text(el).split("\n"):
+        for part in line.split("|"):
+            part = part.strip()
+            if part and looks_like_date_line(part):
+                return part
+    return None

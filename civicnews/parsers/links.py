@@ -1,0 +1,253 @@
+"""Links: resolving and cleaning URLs, article-like URLs, listing entries with the date printed
+beside each, pager links.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
+
+from lxml import etree
+
+from civicnews.dates import parse_date
+from civicnews.parsers import blocks, datelines
+from civicnews.parsers.model import Link
+from civicnews.text import fold_key, normalize_inline
+
+_SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "#", "about:", "callto:", "sms:")
+
+
+def absolute(base_url: str, href: str | None) -> str | None:
+    """Resolve ``href``; ``None`` for links a crawler must never follow."""
+    if not href:
+        return None
+    # Some SharePoint portals write "https&#58;//" which lxml already decodes;
+    # a literal "&#58;" survives when the entity was double-escaped.
+    href = href.strip().replace("&#58;", ":")
+    low = href.lower()
+    if low.startswith(_SKIP_SCHEMES):
+        return None
+    url = urljoin(base_url, href)
+    if urlsplit(url).scheme not in ("http", "https"):
+        return None
+    return url.split("#", 1)[0]
+
+
+def anchor_link(a: etree._Element, base_url: str) -> Link | None:
+    url = absolute(base_url, a.get("href"))
+    if url is None:
+        return None
+    text = blocks.text_of(a)
+    text, date_raw = datelines.split_date_suffix(text)
+    if date_raw is None:
+        # The date often sits right after the anchor: "<a>..</a> <span>(01/12/2018)</span>".
+        after = (a.tail or "").strip()
+        nxt = a.getnext()
+        if not after and nxt is not None and isinstance(nxt.tag, str):
+            after = blocks.text_of(nxt)
+        if after:
+            _, date_raw = datelines.split_date_suffix("x " + after)
+    return Link(url=url, text=text, date_raw=date_raw)
+
+
+_MORE_WORDS = ("xem them", "xem tiep", "chi tiet", "doc tiep", "doc them", "read more", "more")
+
+
+#: What a pager's links say (folded), forwards and backwards: following a page already seen
+#: costs nothing, missing one loses its entries.
+PAGER_WORDS = {
+    "sau", "trang sau", "tiep", "trang tiep", "tiep theo", "next", "truoc", "trang truoc", "prev",
+    "previous", "dau", "trang dau", "cuoi", "trang cuoi", "first", "last",
+}  # fmt: skip
+
+
+PAGER_SYMBOLS = {"»", "«", ">", "<", ">>", "<<", "›", "‹", "→", "←", "...", "…"}
+
+
+def entry_links(anchors: Iterable[etree._Element], base_url: str) -> list[Link]:
+    """One Link per distinct URL, in document order, with the date printed beside it.
+
+    A listing entry links its article several times (photo, title, "Xem tiếp"); the first
+    anchor whose text is a real title names the entry.
+    """
+    by_url: dict[str, Link] = {}
+    for a in anchors:
+        link = anchor_link(a, base_url)
+        if link is None:
+            continue
+        if link.date_raw is None:
+            link.date_raw = nearby_date(a, base_url)
+        if fold_key(link.text).startswith(_MORE_WORDS):
+            link.text = ""
+        known = by_url.get(link.url)
+        if known is None:
+            by_url[link.url] = link
+            continue
+        if not known.text:
+            known.text = link.text
+        known.date_raw = known.date_raw or link.date_raw
+    return list(by_url.values())
+
+
+def pager_links(root: etree._Element, base_url: str, page_params: Iterable[str]) -> list[str]:
+    """Links of a listing's pager: "Trước"/"Sau"/"»", page numbers, or links to the same
+    path that carry a page parameter (``Page=2``, ``trang=3``). Script pagers are skipped."""
+    params = {p.lower() for p in page_params}
+    base_path = urlsplit(base_url).path.lower()
+    out: list[str] = []
+    for a in root.iter("a"):
+        url = absolute(base_url, a.get("href"))
+        if not url or url == base_url:
+            continue
+        parts = urlsplit(url)
+        keys = {p.split("=", 1)[0].lower() for p in parts.query.split("&") if p}
+        text = blocks.text_of(a)
+        same_path = parts.path.lower() == base_path
+        if (
+            is_pager_word(text)
+            or (same_path and keys & params)
+            or (same_path and text.isdigit() and len(text) <= 4)
+        ):
+            out.append(url)
+    return list(dict.fromkeys(out))
+
+
+_NAV_PARAMS = re.compile(r"^(redirect|inheritredirect|backurl|returnurl|return_url|source)$", re.I)
+
+
+# Beside an item id, these only say which listing led to the item (SharePoint "&CateID=14").
+_ITEM_PARAM = re.compile(r"^(item_?id|news_?id|article_?id|post_?id|tin_?id|id)$", re.I)
+
+
+_CONTEXT_PARAMS = re.compile(
+    r"^(cate_?id|cat_?id|category_?id|cid|zone_?id|menu_?id|parent_?id|page|trang|tab)$", re.I
+)
+
+
+_LIFERAY_PARAMS = re.compile(r"^(p_p_\w+|p_r_p_\w+|_\w+_INSTANCE_\w+|_\d+_\w+)$")
+
+
+_ID_PARAMS = re.compile(
+    r"(?:^|&)(?:itemid|newsid|news_id|articleid|article_id|id|tinid|postid|p|nid)=\d+", re.I
+)
+
+
+_NOT_PAGES = re.compile(
+    r"\.(jpe?g|png|gif|bmp|webp|svg|ico|css|js|pdf|docx?|xlsx?|pptx?|zip|rar|7z|mp[34]|avi)$",
+    re.I,
+)
+
+
+def clean_url(url: str) -> str:
+    """``url`` without parameters that only say where the reader came from.
+
+    Liferay's ``redirect``/``inheritRedirect``, SharePoint's ``Source`` and, beside an item id,
+    the category a link came from (``&CateID=14``) make one article several URLs; a portal of
+    unknown family gets no family rule in ``civicnews.urls``, so the generic parser drops them.
+    """
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    liferay = "/-/" in parts.path
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    item = any(_ITEM_PARAM.match(k) and re.match(r"\d+(?::|$)", v) for k, v in pairs)
+    # Joomla ("option=com_content&id=8123:slug") keeps its menu id in "Itemid": context too.
+    joomla = any(k == "option" and v.startswith("com_") for k, v in pairs)
+    query = [
+        (k, v)
+        for k, v in pairs
+        if not _NAV_PARAMS.match(k)
+        and not (liferay and _LIFERAY_PARAMS.match(k))
+        and not (item and (_CONTEXT_PARAMS.match(k) or (joomla and k == "Itemid")))
+    ]
+    return urlunsplit(parts._replace(query=urlencode(query), fragment=""))
+
+
+def article_like(url: str) -> bool:
+    """Does ``url`` look like an article (an id, a long slug, an id parameter)?"""
+    parts = urlsplit(url)
+    path = unquote(parts.path)
+    segments = [s for s in path.split("/") if s]
+    if not segments:
+        return False
+    last = segments[-1]
+    if _NOT_PAGES.search(last):
+        return False
+    if _ID_PARAMS.search(parts.query):
+        return True
+    if "/content/" in path or "/-/" in path:
+        return True
+    stem = re.sub(r"\.\w{2,5}$", "", last)
+    if re.search(r"\d{5,}", stem):
+        return True
+    return len([w for w in re.split(r"[-_+\s]+", stem) if w]) >= 5
+
+
+def is_pager_word(text: str) -> bool:
+    """A pager link's word or symbol ("Sau", "Trang tiếp", "»"), page numbers aside."""
+    text = text.strip()
+    return len(text) <= 20 and (text in PAGER_SYMBOLS or fold_key(text) in PAGER_WORDS)
+
+
+def is_pager_text(text: str) -> bool:
+    """A pager link's text: a page number, a word or a symbol."""
+    return (text.isdigit() and len(text) <= 4) or is_pager_word(text)
+
+
+def fill_dates(root: etree._Element, url: str, found: list[Link]) -> None:
+    missing = {link.url: link for link in found if link.date_raw is None}
+    if not missing:
+        return
+    for a in root.iter("a"):
+        href = absolute(url, a.get("href"))
+        link = missing.get(clean_url(href)) if href else None
+        if link is not None and link.date_raw is None:
+            link.date_raw = nearby_date(a, url)
+
+
+def fill_titles(root: etree._Element, url: str, found: list[Link]) -> None:
+    """A related entry whose first anchor is a thumbnail gets its title from another anchor."""
+    untitled = {link.url: link for link in found if not link.text}
+    if not untitled:
+        return
+    for a in root.iter("a"):
+        href = absolute(url, a.get("href"))
+        link = untitled.get(clean_url(href)) if href else None
+        if link is not None and not link.text:
+            text = normalize_inline(" ".join(a.itertext())) or normalize_inline(a.get("title"))
+            link.text = datelines.split_date_suffix(text or "")[0]
+
+
+def nearby_date(a: etree._Element, base_url: str) -> str | None:
+    """The date printed in a link's own entry box, preferring one with a time of day.
+
+    Climbs from the anchor while the box links nowhere else, so a neighbour's date is never
+    taken. Looks at ``<time datetime>``, date-like ``title`` attributes (a theme may print only
+    the day and keep the time in the tooltip) and short date-like text outside links.
+    """
+    url = clean_url(absolute(base_url, a.get("href")) or "")
+    box = a.getparent()
+    for _ in range(3):
+        if box is None or not isinstance(box.tag, str) or box.tag in ("body", "html"):
+            return None
+        others = {clean_url(h) for x in box.iter("a") if (h := absolute(base_url, x.get("href")))}
+        if others - {url}:
+            return None
+        found: list[str] = []
+        for el in box.iter():
+            if not isinstance(el.tag, str):
+                continue
+            for attr in ("datetime", "title"):
+                value = normalize_inline(el.get(attr))
+                if value and len(value) <= 40 and datelines.looks_like_date_line(value):
+                    found.append(value)
+        for text in box.xpath(".//text()[not(ancestor::a)]"):
+            line = normalize_inline(str(text)) or ""
+            if line and len(line) <= 40 and datelines.looks_like_date_line(line):
+                found.append(line.strip("()[] "))
+        if found:
+            timed = [f for f in found if hasattr(parse_date(f), "hour")]
+            return (timed or found)[0]
+        box = box.getparent()
+    return None

@@ -1,0 +1,152 @@
+"""The main block of a page: the densest block of text that is not link text.
+
+Descends from ``<body>`` into the child holding most of the text that is not link text
+(navigation, footers, sidebars, forms and scripts do not count), until no child holds most of
+it: a readability-style "densest block", on lxml, linear time.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from civicnews.parsers import links
+from civicnews.text import normalize_inline
+
+# Never part of an article's text. (Not <form>: ASP.NET wraps whole pages in one.)
+_SKIP_TAGS = {
+    "script", "style", "noscript", "nav", "header", "footer", "aside", "select",
+    "button", "iframe", "head", "svg", "template", "textarea",
+}  # fmt: skip
+
+
+_SKIP_NAMES = re.compile(
+    r"(?:^|[\s_-])(?:nav|navbar|navigation|menu|mainmenu|topmenu|footer|sidebar|breadcrumbs?|"
+    r"comments?|share|social|banner|widget|advert|ads|quangcao|related|relate|other-?news|"
+    r"tin-?khac|tinlienquan|cookie)(?:$|[\s_-])",
+    re.I,
+)
+
+
+INLINE_TAGS = {
+    "a", "b", "strong", "i", "em", "u", "span", "font", "sub", "sup", "small", "big", "br",
+    "img", "abbr", "cite", "code", "mark", "q", "s", "strike", "time", "label",
+}  # fmt: skip
+
+
+MIN_ARTICLE_CHARS = 150
+
+
+MAX_LINK_DENSITY = 0.35
+
+
+MIN_ENTRY_CHARS = 20
+
+
+class Stats:
+    """Per element: own text and link text (skipped regions count as nothing); document order."""
+
+    def __init__(self, root: etree._Element) -> None:
+        self.text: dict[etree._Element, int] = {}
+        self.links: dict[etree._Element, int] = {}
+        self.order: dict[etree._Element, int] = {}
+        self.skipped: set[etree._Element] = set()
+        for i, el in enumerate(root.iter()):
+            self.order[el] = i
+        self._measure(root, in_link=False)
+
+    def _measure(self, el: etree._Element, in_link: bool) -> tuple[int, int]:
+        if not isinstance(el.tag, str) or _is_skipped(el):
+            self.skipped.add(el)
+            return 0, 0
+        here_link = in_link or el.tag == "a"
+        text = len((el.text or "").strip())
+        links = text if here_link else 0
+        for child in el:
+            t, lk = self._measure(child, here_link)
+            tail = len((child.tail or "").strip())
+            text += t + tail
+            links += lk + (tail if here_link else 0)
+        self.text[el] = text
+        self.links[el] = links
+        return text, links
+
+    def own(self, el: etree._Element) -> int:
+        """Text that is not link text."""
+        return self.text.get(el, 0) - self.links.get(el, 0)
+
+    def density(self, el: etree._Element) -> float:
+        total = self.text.get(el, 0)
+        return self.links.get(el, 0) / total if total else 1.0
+
+    def main_block(self) -> etree._Element | None:
+        body = self._body()
+        if body is None:
+            return None
+        node = body
+        while True:
+            children = [c for c in node if c in self.text and self.own(c) > 0]
+            if not children:
+                return node
+            best = max(children, key=self.own)
+            # Block elements with text inside it, at any depth ("<div><span><p>" is Word's way).
+            inner_blocks = sum(
+                1
+                for d in best.iterdescendants()
+                if isinstance(d.tag, str) and d.tag not in INLINE_TAGS and self.own(d) > 0
+            )
+            if not inner_blocks:
+                return node  # never into one paragraph: its siblings are article text too
+            # Descend while one child holds most of the text; stop where it is spread out
+            # over several children (the paragraphs of the article)...
+            if self.own(best) >= 0.7 * self.own(node):
+                node = best
+                continue
+            # ...unless the rest is only the short things printed beside a short body (title,
+            # date, sapo, tags) and the big child is itself a container of paragraphs.
+            others = [c for c in children if c is not best]
+            if (
+                self.own(best) >= 0.4 * self.own(node)
+                and all(self.own(c) < min(250, self.own(best) / 2) for c in others)
+                and inner_blocks >= 2
+            ):
+                node = best
+                continue
+            return node
+
+    def _body(self) -> etree._Element | None:
+        root = next(iter(self.order), None)
+        if root is None:
+            return None
+        body = root.find(".//body") if root.tag != "body" else root
+        return body if body is not None and body in self.text else root
+
+
+def _is_skipped(el: etree._Element) -> bool:
+    if el.tag in _SKIP_TAGS:
+        return True
+    if el.get("hidden") is not None or "display:none" in (el.get("style") or "").replace(" ", ""):
+        return True
+    names = f"{el.get('class') or ''} {el.get('id') or ''}"
+    return bool(names.strip()) and bool(_SKIP_NAMES.search(names))
+
+
+def in_skipped(el: etree._Element, stats: Stats) -> bool:
+    return el in stats.skipped or any(a in stats.skipped for a in el.iterancestors())
+
+
+def reads_like_article(block: etree._Element, stats: Stats, url: str) -> bool:
+    if stats.own(block) < MIN_ARTICLE_CHARS or stats.density(block) > MAX_LINK_DENSITY:
+        return False
+    # A listing's block is a run of entries, each linking an article.
+    children = [c for c in block if isinstance(c.tag, str) and stats.text.get(c, 0) > 0]
+    entries = 0
+    for child in children:
+        for a in child.iter("a"):
+            href = links.absolute(url, a.get("href"))
+            text = normalize_inline(" ".join(a.itertext())) or ""
+            if href and len(text) >= MIN_ENTRY_CHARS and links.article_like(href):
+                entries += 1
+                break
+    return not (entries >= 3 and entries >= 0.5 * len(children))

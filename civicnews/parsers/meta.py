@@ -1,0 +1,61 @@
+"""Page metadata: ``<meta>`` values, canonical URL, breadcrumb and category, title matching."""
+
+from __future__ import annotations
+
+import re
+
+from parsel import Selector
+
+from civicnews.parsers import links
+from civicnews.text import fold_key, normalize_inline
+
+
+def meta(sel: Selector, *names: str) -> str | None:
+    for name in names:
+        value = sel.css(
+            f'meta[property="{name}"]::attr(content), meta[name="{name}"]::attr(content)'
+        ).get()
+        if value and value.strip():
+            return normalize_inline(value)
+    return None
+
+
+def canonical(sel: Selector, base_url: str) -> str | None:
+    return links.absolute(base_url, sel.css("link[rel=canonical]::attr(href)").get())
+
+
+def breadcrumb(sel: Selector) -> list[str]:
+    for css in (
+        ".breadcrumb", ".breadcrumbs", "[class*=breadcrumb]", "[class*=BreadCrumb]",
+        "[id*=breadcrumb]", "[class*=duong-dan]", "[class*=path]",
+    ):  # fmt: skip
+        nodes = sel.css(css)
+        if nodes:
+            parts = [
+                normalize_inline(t) for t in nodes[0].css("a::text, span::text, li::text").getall()
+            ]
+            parts = [p for p in parts if p and p not in (">", "»", "/", "›", "|")]
+            if parts:
+                return parts
+            text = normalize_inline(" ".join(nodes[0].css("::text").getall())) or ""
+            return [p.strip() for p in re.split(r"\s*[>»›/|]\s*", text) if p.strip()]
+    return []
+
+
+def category_from_breadcrumb(parts: list[str], title: str | None) -> str | None:
+    parts = [p for p in parts if fold_key(p) not in ("trang chu", "home")]
+    if parts and title and parts[-1] == title:
+        parts = parts[:-1]
+    return parts[-1] if parts else None
+
+
+def title_match(text: str, reference: str | None) -> float:
+    """How well a candidate title matches og:title / <title>: 0..1.5."""
+    if not reference:
+        return 0.0
+    t, r = text.casefold(), reference.casefold()
+    if t == r:
+        return 1.5
+    if t not in r:
+        return 0.0
+    return len(t) / len(r) + (0.5 if r.startswith(t) or r.endswith(t) else 0.0)
