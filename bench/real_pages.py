@@ -126,7 +126,7 @@ def _got(page: Page, field: str):
         return {
             "entries": (len(entries), [(e.text, e.url) for e in entries[:1] + entries[-1:]]),
             "entry_dates": [e.date_raw for e in entries[:1] + entries[-1:]],
-            "next_pages": listing.next_pages,
+            "next_pages": (len(listing.next_pages), listing.next_pages[:2]),
         }.get(field, page.kind)
     return page.kind
 

@@ -170,7 +170,7 @@ def _article(sel, root, region, body, title_el, url: str) -> Article:
         furniture += [el for el in body.iter() if any(t in _classes(el) for t in _TOOLS)]
         furniture += [el for el in body.iter() if "TruongMuc" in _classes(el)]
         drop = [el for el in furniture if el is not body and body in el.iterancestors()]
-        author, author_line, inline_source = byline.find_author(body)
+        author, author_line, inline_source, author_rule = byline.find_author(body)
         lines, body_date, source = byline.body_lines(
             body, author_line=author_line, title=title, drop=drop
         )

@@ -53,10 +53,44 @@ def looks_like_date_line(line: str) -> bool:
 
 
 def first_date_text(texts: Iterable[str]) -> str | None:
+    """The first of ``texts`` that is a date line, cut to its date (see :func:`date_in_line`)."""
     for text in texts:
         line = normalize_inline(text)
-        if line and looks_like_date_line(line):
-            return line
+        if line and (found := date_in_line(line)):
+            return found
+    return None
+
+
+# A segment that is only a time of day: "5:05 PM", "15:28", "lúc 08h30".
+_TIME_ONLY = re.compile(
+    r"^(?:lúc\s*)?\d{1,2}\s*[:h]\s*\d{2}(?:\s*:\s*\d{2})?\s*(?:am|pm|sa|ch|giờ)?$", re.I
+)
+
+
+def _timed(text: str) -> bool:
+    return hasattr(parse_date(text), "hour")
+
+
+def date_in_line(line: str) -> str | None:
+    """The date printed in ``line``, with its time of day, or None.
+
+    A date line often shares its line with a view count or tools, cut by "|" ("Ngày đăng
+    13/05/2016 | 5:05 PM | View count: 889", "1/12/2018 9:7 | Lượt xem: 396"): the segment
+    holding the date is kept, joined to the segment beside it when that one is the time.
+    """
+    parts = [p.strip() for p in line.split("|")]
+    if len(parts) == 1:
+        return line.strip() if looks_like_date_line(line) else None
+    for i, part in enumerate(parts):
+        if not part or not looks_like_date_line(part):
+            continue
+        if not _timed(part):
+            for j in (i + 1, i - 1):
+                if 0 <= j < len(parts) and _TIME_ONLY.match(parts[j]):
+                    joined = f"{part} | {parts[j]}" if j > i else f"{parts[j]} | {part}"
+                    if _timed(joined):
+                        return joined
+        return part
     return None
 
 
@@ -78,8 +112,6 @@ def date_text(el: etree._Element) -> str | None:
     396"), so lines are cut at "|" and only the segment holding the date is kept.
     """
     for line in blocks.block_text(el).split("\n"):
-        for part in line.split("|"):
-            part = part.strip()
-            if part and looks_like_date_line(part):
-                return part
+        if found := date_in_line(line):
+            return found
     return None

@@ -55,9 +55,9 @@ def parse(url: str, html: str) -> Page:
     stats = mainblock.Stats(root)
     block = stats.main_block()
     if block is not None and mainblock.reads_like_article(block, stats, url):
-        title, title_el = _title(sel, root, block, stats)
+        title, title_el, title_rule = find_title(sel, root, block, stats)
         if title:
-            page.article = _article(sel, root, block, title, title_el, url, stats)
+            page.article = _article(sel, root, block, (title, title_el, title_rule), url, stats)
             return page
     listing = _listing(root, url, stats)
     if listing.entries or listing.next_pages:
@@ -75,11 +75,12 @@ def _article(
     sel: Selector,
     root: etree._Element,
     block: etree._Element,
-    title: str,
-    title_el: etree._Element | None,
+    found_title: tuple[str, etree._Element | None, str],
     url: str,
     stats: mainblock.Stats,
 ) -> Article:
+    title, title_el, title_rule = found_title
+    rules = {"title": title_rule, "body": "common:main-block"}
     related_news, boxes = related.related_links(root, url)
     for link in related_news:
         link.url = links.clean_url(link.url)
@@ -93,20 +94,27 @@ def _article(
             drop += related.typed_related(box)
         elif blocks.inside(box, block):
             drop.append(box)
-    sapo_el = _sapo(root, block, title_el)
+    sapo_el, rules["sapo"] = find_sapo(root, block)
     if sapo_el is not None and blocks.inside(sapo_el, block):
         drop.append(sapo_el)
     tag_names, tag_boxes = tags.find_tags(root, block, stats)
     drop += [box for box in tag_boxes if blocks.inside(box, block)]
-    author, author_line, inline_source = byline.find_author(block)
+    author, author_line, inline_source, author_rule = byline.find_author(block)
+    posted_by, account_line = byline.find_account(block)
     lines, body_date, source = byline.body_lines(
-        block, author_line=author_line, title=title, drop=drop
+        block, author_line=author_line, title=title, drop=drop, account_line=account_line
     )
     lines, tail_source = byline.trim_tail(lines, author_line)
     source = source or tail_source
     if author is None:
         author, source = byline.author_after(block, source)
-    published_raw = _date(sel, root, block, title_el, title) or body_date
+        author_rule = "byline-after-body"
+    published_raw, rules["published"] = find_date(sel, root, block, title_el)
+    if published_raw is None and body_date:
+        published_raw, rules["published"] = body_date, "common:date-line-body-top"
+    rules.update(
+        author=author and f"common:{author_rule}", posted_by=posted_by and "common:account-line"
+    )
     crumbs = meta.breadcrumb(sel)
     sapo = normalize_inline(" ".join(sapo_el.itertext())) if sapo_el is not None else None
     return Article(
@@ -115,6 +123,8 @@ def _article(
         author=author,
         body_text="\n".join(lines),
         sapo=sapo or None,
+        posted_by=posted_by,
+        rules={k: v for k, v in rules.items() if v},
         category=meta.category_from_breadcrumb(crumbs, title),
         tags=tag_names,
         images=media.images(block, url),
@@ -129,9 +139,15 @@ def _article(
 # --- tags ---------------------------------------------------------------------------------------
 
 
-def _title(
+def find_title(
     sel: Selector, root: etree._Element, block: etree._Element, stats: mainblock.Stats
-) -> tuple[str | None, etree._Element | None]:
+) -> tuple[str | None, etree._Element | None, str | None]:
+    """The title of the article whose body is ``block``, its element, and the rule that found it.
+
+    The heading or element named like a title (``h1``-``h3``, class/id "title", "tieude"...) that
+    best matches ``og:title`` / ``<title>`` and sits closest before the body; else ``og:title``;
+    else ``<title>`` without the site's name.
+    """
     og = meta.meta(sel, "og:title", "twitter:title")
     page_title = normalize_inline(" ".join(sel.xpath("//head/title//text()").getall())) or ""
     block_at = stats.order.get(block, 0)
@@ -168,68 +184,137 @@ def _title(
             closest = max(before, key=lambda s: s[1])
             scored[scored.index(closest)] = (closest[0] + 1.5, *closest[1:])
         best = max(scored, key=lambda s: (s[0], -s[1]))
-        if best[0] >= 2 or not og:
-            return best[2], best[3]
-    return og, None
+        if best[0] >= 2 or not (og or page_title):
+            rule = (
+                "common:title-heading"
+                if best[3].tag in ("h1", "h2", "h3")
+                else "common:title-named"
+            )
+            return best[2], best[3], rule
+    text, rule = meta.page_title(sel)
+    return text, None, rule
 
 
-def _sapo(
-    root: etree._Element, block: etree._Element, title_el: etree._Element | None
-) -> etree._Element | None:
+_SAPO_NAMES = re.compile(r"sapo|chapeau|tomtat|tom-tat|summary|lead|description", re.I)
+
+
+def find_sapo(
+    root: etree._Element, block: etree._Element
+) -> tuple[etree._Element | None, str | None]:
+    """The summary printed above the body: an element named like one ("sapo", "tomtat"...),
+    else a bold paragraph of at least a sentence opening the body."""
     for el in root.iter():
-        if not isinstance(el.tag, str):
+        if not isinstance(el.tag, str) or el.tag in ("meta", "a"):
             continue
         names = f"{el.get('class') or ''} {el.get('id') or ''} {el.get('data-role') or ''}"
-        if re.search(r"sapo|chapeau|tomtat|tom-tat", names, re.I):
+        if names.strip() and _SAPO_NAMES.search(names):
             text = normalize_inline(" ".join(el.itertext())) or ""
             if 30 <= len(text) <= 800 and el is not block and not blocks.inside(block, el):
-                return el
-    return None
+                return el, "common:sapo-named"
+    first = byline.first_block(block)
+    if first is not None:
+        text = normalize_inline(" ".join(first.itertext())) or ""
+        if 60 <= len(text) <= 800 and byline.emphasised(first) and first.find(".//img") is None:
+            return first, "common:sapo-bold-lead"
+    return None, None
 
 
-def _date(
-    sel: Selector,
-    root: etree._Element,
-    block: etree._Element,
-    title_el: etree._Element | None,
-    title: str,
-) -> str | None:
-    block_end = blocks.last_descendant(block)
-    order = {el: i for i, el in enumerate(root.iter())}
-    for time_el in root.iter("time"):
-        if order.get(time_el, 0) > order.get(block_end, 0) or any(
-            a.tag in ("a", "li") for a in time_el.iterancestors()
-        ):
+def find_date(
+    sel: Selector, root: etree._Element, block: etree._Element, title_el: etree._Element | None
+) -> tuple[str | None, str | None]:
+    """The publication date as printed, and the rule that found it: the first date line between
+    the title and the body; an element named like a date ("date", "time", "publish", "ngay",
+    ``<time>``) nearest the body's start; the page's metadata."""
+    found: list[tuple[str, str]] = []
+    if line := _date_near_title(block, title_el):
+        found.append((line, "common:date-line"))
+    if not found or not _timed(found[0][0]):
+        if named := _date_named(root, block):
+            found.append((named, "common:date-named"))
+    if not found or not _timed(found[0][0]):
+        for name in _DATE_META:
+            value = meta.meta(sel, name)
+            if value and parse_date(value) is not None:
+                found.append((value, f"meta:{name}"))
+                break
+        else:
+            value = normalize_inline(sel.css("[itemprop=datePublished]::attr(content)").get())
+            if value and parse_date(value) is not None:
+                found.append((value, "meta:itemprop=datePublished"))
+    if not found:
+        return None, None
+    # A printed day without its time: a later rule that gives the same day with the time wins.
+    first = found[0]
+    day = _day(first[0])
+    return next((f for f in found[1:] if _timed(f[0]) and _day(f[0]) == day), first)
+
+
+def _day(text: str):
+    value = parse_date(text)
+    return value.date() if hasattr(value, "hour") else value
+
+
+_DATE_META = (
+    "article:published_time", "og:published_time", "datePublished", "pubdate", "publishdate",
+    "dc.date", "dc.date.issued", "DC.date.issued",
+)  # fmt: skip
+_DATE_NAMES = re.compile(r"date|time|publish|ngay|thoigian|thoi-gian|capnhat", re.I)
+_DATE_NAMED_MAX = 120  # a longer element holds more than a date line
+
+
+def _date_named(root: etree._Element, block: etree._Element) -> str | None:
+    """The date in the element named like a date (or ``<time>``) nearest the body's start:
+    the last one before it, else the first inside it. Entries of lists (``a``, ``li``) are not
+    the article's."""
+    before: str | None = None
+    inside = False
+    end = blocks.last_descendant(block)
+    for el in root.iter():
+        if inside and el is end:
+            break  # what follows the body (related lists, footers) dates other pages
+        if el is block:
+            if before:
+                return before
+            inside = True
+        if not isinstance(el.tag, str) or el.tag in ("a", "li", "ul", "script", "style"):
             continue
-        text = normalize_inline(" ".join(time_el.itertext())) or ""
-        value = normalize_inline(time_el.get("datetime")) or ""
-        found = [v for v in (text, value) if v and datelines.looks_like_date_line(v)]
+        names = f"{el.get('class') or ''} {el.get('id') or ''}"
+        if el.tag != "time" and not (names.strip() and _DATE_NAMES.search(names)):
+            continue
+        if any(a.tag in ("a", "li") for a in el.iterancestors()):
+            continue
+        text = normalize_inline(" ".join(el.itertext())) or ""
+        found = None
+        if text and len(text) <= _DATE_NAMED_MAX:
+            found = next(
+                (
+                    d
+                    for line in blocks.block_text(el).split("\n")
+                    if (d := datelines.date_in_line(line))
+                ),
+                None,
+            )
+        for attr in ("datetime", "title", "content"):
+            value = normalize_inline(el.get(attr))
+            if value and datelines.looks_like_date_line(value):
+                if found is None or (not _timed(found) and _timed(value)):
+                    found = value  # the printed day, with the time kept in the attribute
         if found:
-            # The printed text wins unless only the attribute gives the time of day.
-            timed = [v for v in found if hasattr(parse_date(v), "hour")]
-            return (timed or found)[0]
-    value = meta.meta(
-        sel,
-        "article:published_time",
-        "og:published_time",
-        "datePublished",
-        "pubdate",
-        "publishdate",
-        "dc.date",
-        "dc.date.issued",
-        "DC.date.issued",
-    ) or normalize_inline(sel.css("[itemprop=datePublished]::attr(content)").get())
-    if value and parse_date(value) is not None:
-        return value
-    return _date_near_title(root, block, title_el, title)
+            if inside:
+                return found
+            before = found
+    return before
 
 
-def _date_near_title(
-    root: etree._Element, block: etree._Element, title_el: etree._Element | None, title: str
-) -> str | None:
+def _timed(text: str) -> bool:
+    return hasattr(parse_date(text), "hour")
+
+
+def _date_near_title(block: etree._Element, title_el: etree._Element | None) -> str | None:
     """The first date-like line between the title and the body (or just above the title)."""
     if title_el is None or blocks.inside(title_el, block):
         return None
+    title = normalize_inline(" ".join(title_el.itertext())) or ""
     common_root = title_el
     while common_root is not None and not blocks.inside(block, common_root):
         common_root = common_root.getparent()
@@ -245,14 +330,8 @@ def _date_near_title(
         (i for i in range(start + 1, len(lines)) if lines[i] == first_body), min(len(lines), 40)
     )
     for line in lines[start + 1 : end] + lines[max(0, start - 3) : start]:
-        for part in line.split("|"):
-            part = part.strip()
-            if (
-                part
-                and not blocks.is_boilerplate_line(part)
-                and datelines.looks_like_date_line(part)
-            ):
-                return part
+        if found := datelines.date_in_line(line):
+            return found
     return None
 
 

@@ -131,7 +131,7 @@ def _article(sel: Selector, body: Selector, title: str, url: str) -> Article:
     drop += _inner_related(body.root, boxes)
     if tag_box is not None and not _contains(tag_box, body.root):
         drop.append(tag_box)
-    author, author_line, inline_source = byline.find_author(body.root)
+    author, author_line, inline_source, author_rule = byline.find_author(body.root)
     lines, body_date, source = byline.body_lines(
         body.root, author_line=author_line, title=title, drop=drop
     )

@@ -89,7 +89,7 @@ def _article(sel, full, body, url: str) -> Article:
             t
             for t in scope.xpath("./*[not(contains(@class,'asset-content'))]//text()").getall()[:40]
         )
-    author, author_line, inline_source = byline.find_author(body.root)
+    author, author_line, inline_source, author_rule = byline.find_author(body.root)
     lines, body_date, source = byline.body_lines(
         body.root, author_line=author_line, title=title, drop=related_boxes
     )

@@ -59,3 +59,33 @@ def title_match(text: str, reference: str | None) -> float:
     if t not in r:
         return 0.0
     return len(t) / len(r) + (0.5 if r.startswith(t) or r.endswith(t) else 0.0)
+
+
+_SITE_SEPARATORS = re.compile(r"\s+(?:[-–—|:»]|::)\s+")
+
+
+def page_title(sel: Selector) -> tuple[str | None, str | None]:
+    """``og:title``, else ``<title>`` without the site's name; with the rule that gave it.
+
+    The site's name is ``og:site_name`` when the title starts or ends with it; a ``<title>``
+    is also cut at the first " - " / " | " (portals print "Title - Site - Parent site").
+    """
+    og = meta(sel, "og:title", "twitter:title")
+    if og:
+        return _without_site(og, sel, cut=False), "meta:og:title"
+    text = normalize_inline(" ".join(sel.xpath("//head/title//text()").getall()))
+    if text:
+        return _without_site(text, sel, cut=True), "meta:title-tag"
+    return None, None
+
+
+def _without_site(text: str, sel: Selector, *, cut: bool) -> str:
+    site = meta(sel, "og:site_name")
+    if site and text != site:
+        for sep in (" - ", " | ", " – ", " :: ", " » "):
+            if text.endswith(sep + site):
+                return text[: -len(sep + site)].strip()
+            if text.startswith(site + sep):
+                return text[len(site + sep) :].strip()
+    parts = _SITE_SEPARATORS.split(text) if cut else [text]
+    return parts[0].strip() or text

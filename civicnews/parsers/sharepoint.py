@@ -169,7 +169,7 @@ def _article(sel, root, body, title_el, url: str) -> Article:
     if body is not None:
         author_line = inline_source = None
         if author is None:
-            author, author_line, inline_source = byline.find_author(body)
+            author, author_line, inline_source, author_rule = byline.find_author(body)
         lines, body_date, body_source = byline.body_lines(
             body, author_line=author_line, title=title, drop=boxes
         )
