@@ -19,6 +19,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 from w3lib.encoding import html_body_declared_encoding
 
@@ -109,9 +110,11 @@ def _iso_minute(iso: str | None) -> str | None:
     return iso[:16] if iso else None
 
 
-def _same_url(got: str | None, want: str | None) -> bool:
+def _same_url(got: str | None, want: str | None, base: str) -> bool:
+    """Expected URLs may be written as the page prints them (relative): resolved on ``base``."""
     if not got or not want:
         return got == want
+    want = urljoin(base, want.strip())
     return got == want or clean_url(got) == clean_url(want)
 
 
@@ -154,7 +157,7 @@ def score(page: Page, exp: dict[str, Any]) -> dict[str, bool]:
             ok = (
                 ok
                 and _norm(got.text) == _norm(want.get("title"))
-                and _same_url(got.url, want.get("url"))
+                and _same_url(got.url, want.get("url"), exp["url"])
             )
     out["entries"] = ok
     dated = [
@@ -171,7 +174,7 @@ def score(page: Page, exp: dict[str, Any]) -> dict[str, bool]:
         )
     if exp.get("next_pages"):
         got_pages = listing.next_pages if listing else []
-        out["next_pages"] = all(any(_same_url(g, w) for g in got_pages) for w in exp["next_pages"])
+        out["next_pages"] = all(any(_same_url(g, w, exp["url"]) for g in got_pages) for w in exp["next_pages"])
     return out
 
 

@@ -349,9 +349,17 @@ def _canonical(sel: Selector, url: str) -> str:
 # --- listings ---------------------------------------------------------------------------------
 
 
+#: Entries a run of sibling boxes needs to be a list (a lone link beside it is a sidebar's).
+MIN_LIST_ENTRIES = 3
+
+
 def _listing(root: etree._Element, url: str, stats: mainblock.Stats) -> Listing:
+    """Entries of a listing: links whose text reads like a title and whose URL like an
+    article's, each in its own box (:func:`links.entry_box`: photo, title, date, summary), kept
+    when the boxes repeat as siblings (a list) and lone links elsewhere are dropped; the date
+    printed in each box; pager links."""
     host = urlsplit(url).hostname
-    entries: dict[str, Link] = {}
+    entries: dict[str, tuple[Link, etree._Element]] = {}
     pages: list[str] = []
     here = links.clean_url(url)
     for a in root.iter("a"):
@@ -373,7 +381,25 @@ def _listing(root: etree._Element, url: str, stats: mainblock.Stats) -> Listing:
         link_url = links.clean_url(href)
         if link_url in entries:
             continue
-        entries[link_url] = Link(
-            url=link_url, text=title, date_raw=date_raw or links.nearby_date(a, url)
-        )
-    return Listing(entries=list(entries.values()), next_pages=pages)
+        box = links.entry_box(a, url)
+        if date_raw is None and box is not a:
+            date_raw = links.box_date(box)
+        entries[link_url] = (Link(url=link_url, text=title, date_raw=date_raw), box)
+    return Listing(entries=_in_lists(list(entries.values())), next_pages=pages)
+
+
+def _in_lists(found: list[tuple[Link, etree._Element]]) -> list[Link]:
+    """The entries whose boxes repeat as siblings (same parent, same tag), at least
+    ``MIN_LIST_ENTRIES`` of them; every entry when no box repeats so."""
+    groups: dict[tuple[etree._Element | None, str], int] = {}
+    keys = []
+    for _link, box in found:
+        key = (box.getparent(), box.tag)
+        keys.append(key)
+        groups[key] = groups.get(key, 0) + 1
+    listed = [
+        link
+        for (link, _box), key in zip(found, keys, strict=True)
+        if groups[key] >= MIN_LIST_ENTRIES
+    ]
+    return listed or [link for link, _box in found]

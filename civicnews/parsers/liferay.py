@@ -144,9 +144,6 @@ def _listing(sel, url: str) -> Listing:
         if not href:
             continue
         text = normalize_inline(" ".join(a[0].css("::text").getall())) or ""
-        date_raw = datelines.first_date_text(
-            item.css(".metadata-publish-date ::text, .asset-metadata ::text").getall()
-            or item.css("::text").getall()
-        )
+        date_raw = links.box_date(item.root)
         entries.append(Link(url=href, text=text, date_raw=date_raw))
     return Listing(entries=entries, next_pages=_pager_links(sel, url))

@@ -219,35 +219,64 @@ def fill_titles(root: etree._Element, url: str, found: list[Link]) -> None:
             link.text = datelines.split_date_suffix(text or "")[0]
 
 
-def nearby_date(a: etree._Element, base_url: str) -> str | None:
-    """The date printed in a link's own entry box, preferring one with a time of day.
+def _target(base_url: str, href: str | None) -> str | None:
+    url = absolute(base_url, href)
+    return clean_url(url) if url else None
 
-    Climbs from the anchor while the box links nowhere else, so a neighbour's date is never
-    taken. Looks at ``<time datetime>``, date-like ``title`` attributes (a theme may print only
-    the day and keep the time in the tooltip) and short date-like text outside links.
-    """
-    url = clean_url(absolute(base_url, a.get("href")) or "")
-    box = a.getparent()
-    for _ in range(3):
-        if box is None or not isinstance(box.tag, str) or box.tag in ("body", "html"):
-            return None
-        others = {clean_url(h) for x in box.iter("a") if (h := absolute(base_url, x.get("href")))}
-        if others - {url}:
-            return None
-        found: list[str] = []
-        for el in box.iter():
-            if not isinstance(el.tag, str):
-                continue
-            for attr in ("datetime", "title"):
-                value = normalize_inline(el.get(attr))
-                if value and len(value) <= 40 and datelines.looks_like_date_line(value):
-                    found.append(value)
+
+def entry_box(a: etree._Element, base_url: str, limit: int = 8) -> etree._Element:
+    """The largest element around ``a`` that links nowhere but where ``a`` links: the entry's
+    own box (photo, title, date, summary), never reaching a neighbour entry."""
+    url = _target(base_url, a.get("href"))
+    box = a
+    for _ in range(limit):
+        parent = box.getparent()
+        if parent is None or not isinstance(parent.tag, str) or parent.tag in ("body", "html"):
+            break
+        if any(
+            (t := _target(base_url, x.get("href"))) is not None and t != url
+            for x in parent.iter("a")
+        ):
+            break
+        box = parent
+    return box
+
+
+_DATE_TEXT_MAX = 120  # longer text around an entry is its summary, not its date line
+
+
+def box_date(box: etree._Element) -> str | None:
+    """The date printed in an entry's box, preferring one with a time of day: elements named
+    like a date or ``<time>`` (their text, else a ``datetime``/``title`` attribute: a theme may
+    print the day and keep the time in the tooltip), then short date lines outside links."""
+    hinted: list[str] = []
+    plain: list[str] = []
+    for el in box.iter():
+        if not isinstance(el.tag, str) or el.tag == "a":
+            continue
+        names = f"{el.get('class') or ''} {el.get('id') or ''}"
+        if el.tag == "time" or (names.strip() and datelines.DATE_HINT.search(names)):
+            text = blocks.text_of(el)
+            if text and len(text) <= _DATE_TEXT_MAX and (found := datelines.date_in_line(text)):
+                hinted.append(found)
+        for attr in ("datetime", "title"):
+            value = normalize_inline(el.get(attr))
+            if value and len(value) <= 40 and datelines.looks_like_date_line(value):
+                hinted.append(value)
+    if not hinted:
         for text in box.xpath(".//text()[not(ancestor::a)]"):
             line = normalize_inline(str(text)) or ""
-            if line and len(line) <= 40 and datelines.looks_like_date_line(line):
-                found.append(line.strip("()[] "))
-        if found:
-            timed = [f for f in found if hasattr(parse_date(f), "hour")]
-            return (timed or found)[0]
-        box = box.getparent()
-    return None
+            if line and len(line) <= _DATE_TEXT_MAX and (found := datelines.date_in_line(line)):
+                plain.append(found.strip("()[] "))
+    found = hinted or plain
+    if not found:
+        return None
+    timed = [f for f in found if hasattr(parse_date(f), "hour")]
+    return (timed or found)[0]
+
+
+def nearby_date(a: etree._Element, base_url: str) -> str | None:
+    """The date printed in a link's own entry box (:func:`entry_box`), preferring one with a
+    time of day; never a neighbour entry's date."""
+    box = entry_box(a, base_url)
+    return box_date(box) if box is not a else None
