@@ -73,7 +73,10 @@ def _split_source(line: str) -> tuple[str, str | None]:
 
 
 def emphasised(el: etree._Element) -> bool:
-    """All of ``el``'s text sits inside bold or italic elements."""
+    """All of ``el``'s text sits inside bold or italic elements (or ``el`` inside one:
+    editors wrap a whole paragraph, "<strong><p>...</p></strong>")."""
+    if any(a.tag in _EMPHASIS for a, _ in zip(el.iterancestors(), range(3), strict=False)):
+        return True
     for text in el.xpath(".//text()"):
         if not str(text).strip(" \xa0\t\r\n()"):
             continue

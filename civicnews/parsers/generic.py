@@ -102,7 +102,13 @@ def _article(
     author, author_line, inline_source, author_rule = byline.find_author(block)
     posted_by, account_line = byline.find_account(block)
     lines, body_date, source = byline.body_lines(
-        block, author_line=author_line, title=title, drop=drop, account_line=account_line
+        block,
+        author_line=author_line,
+        # The title's own element inside the block is no body text; a title printed above the
+        # body and repeated by the editor as its first line is.
+        title=title if title_el is None or blocks.inside(title_el, block) else None,
+        drop=drop,
+        account_line=account_line,
     )
     lines, tail_source = byline.trim_tail(lines, author_line)
     source = source or tail_source
@@ -195,21 +201,30 @@ def find_title(
     return text, None, rule
 
 
-_SAPO_NAMES = re.compile(r"sapo|chapeau|tomtat|tom-tat|summary|lead|description", re.I)
+_SAPO_NAMES = re.compile(r"sapo|chapeau|tomtat|tom-tat|summary|description", re.I)
 
 
 def find_sapo(
     root: etree._Element, block: etree._Element
 ) -> tuple[etree._Element | None, str | None]:
-    """The summary printed above the body: an element named like one ("sapo", "tomtat"...),
-    else a bold paragraph of at least a sentence opening the body."""
+    """The summary printed above the body: an element named like one ("sapo", "tomtat"...)
+    before the body's end (never in a list entry), else a bold paragraph of at least a
+    sentence opening the body."""
+    end = blocks.last_descendant(block)
     for el in root.iter():
-        if not isinstance(el.tag, str) or el.tag in ("meta", "a"):
+        if el is end:
+            break
+        if not isinstance(el.tag, str) or el.tag in ("meta", "a", "li"):
             continue
         names = f"{el.get('class') or ''} {el.get('id') or ''} {el.get('data-role') or ''}"
         if names.strip() and _SAPO_NAMES.search(names):
             text = normalize_inline(" ".join(el.itertext())) or ""
-            if 30 <= len(text) <= 800 and el is not block and not blocks.inside(block, el):
+            if (
+                30 <= len(text) <= 800
+                and el is not block
+                and not blocks.inside(block, el)
+                and not any(a.tag in ("li", "a") for a in el.iterancestors())
+            ):
                 return el, "common:sapo-named"
     first = byline.first_block(block)
     if first is not None:

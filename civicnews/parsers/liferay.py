@@ -12,7 +12,17 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlsplit
 
-from civicnews.parsers import blocks, byline, datelines, links, media, meta, related
+from civicnews.parsers import (
+    blocks,
+    byline,
+    cascade,
+    datelines,
+    generic,
+    links,
+    media,
+    meta,
+    related,
+)
 from civicnews.parsers.model import Article, Link, Listing, Page
 from civicnews.text import fold_key, normalize_inline
 
@@ -46,8 +56,22 @@ def _heading_text(node) -> str | None:
     return None
 
 
-def _title(sel, full, body) -> str | None:
-    """The article title, from the most to the least specific place a theme puts it."""
+# Hanoi's view_content template prints the title in a div above the content, no heading.
+_TITLE_OUTSIDE = (".asset-full-content-title", ".journal-content-title")
+# Date lines of the templates: 6.x asset metadata; Hanoi's "assetPublishDate block_timer"
+# ("Ngày đăng 13/05/2016 | 5:05 PM | View count: 889"); Liferay 7 themes' "date"/"time" spans.
+_DATE = (
+    ".asset-metadata", ".metadata-publish-date", "[class*=assetPublishDate]", ".block_timer",
+    "[class*=publish-date]", "[class*=PublishDate]",
+)  # fmt: skip
+_SAPO = (".sapo", "[class*=sapo]", ".asset-summary")
+#: The posting account of Hanoi's view_content template ("admin admin"), not the byline.
+_ACCOUNT = ".view-content-author"
+
+
+def _title(sel, full, body) -> tuple[str | None, str | None]:
+    """The article title from the places this family's themes put it, and the rule; None when
+    none holds it (the shared rules take over)."""
     # 1. The asset publisher's header above the content.
     if full is not None:
         for css in (".header-title", ".asset-title", *_HEADINGS):
@@ -56,7 +80,11 @@ def _title(sel, full, body) -> str | None:
                 if node.xpath(f"ancestor::*[contains(concat(' ', @class, ' '), ' {_BODY[1:]} ')]"):
                     continue
                 if text := _heading_text(node):
-                    return text
+                    return text, f"{FAMILY}:{css}"
+    for css in _TITLE_OUTSIDE:
+        for node in sel.css(css):
+            if text := _heading_text(node):
+                return text, f"{FAMILY}:{css}"
     # 2. Web content display pages: editors open the body with the title.
     for node in body.xpath("./*[position() <= 2]"):
         heading = node if node.root.tag in _HEADINGS else None
@@ -64,46 +92,77 @@ def _title(sel, full, body) -> str | None:
             found = node.xpath(".//h1 | .//h2 | .//h3")
             heading = found[0] if found else None
         if heading is not None and (text := _heading_text(heading)):
-            return text
-    if og := meta.meta(sel, "og:title"):
-        return og
-    # 3. The nearest heading before the body that is not a portlet's name.
-    for node in body.xpath(
-        "preceding::*[self::h1 or self::h2 or self::h3][not(contains(@class, 'portlet-title'))][1]"
-    ):
-        if text := _heading_text(node):
-            return text
-    return None
+            return text, f"{FAMILY}:body-opening-heading"
+    return None, None
+
+
+def _date(sel, full) -> tuple[str | None, str | None]:
+    scope = full if full is not None else sel
+    for css in _DATE:
+        for node in scope.css(css) or sel.css(css):
+            if node.xpath("ancestor::*[contains(@class, 'asset-abstract')]"):
+                continue  # a listing entry's date, beside the article
+            if raw := datelines.date_text(node.root):
+                return raw, f"{FAMILY}:{css}"
+    # Some themes print the date line between the header and the content.
+    texts = scope.xpath("./*[not(contains(@class,'asset-content'))]//text()").getall()[:40]
+    if raw := datelines.first_date_text(texts):
+        return raw, f"{FAMILY}:header-date-line"
+    return None, None
 
 
 def _article(sel, full, body, url: str) -> Article:
     root = sel.root
     related_news, related_boxes = related.related_links(root, url)
-    title = _title(sel, full, body)
-    scope = full if full is not None else sel
-    meta_texts = scope.css(".asset-metadata ::text, .metadata-publish-date ::text").getall()
-    published_raw = datelines.first_date_text(meta_texts)
-    if published_raw is None:
-        # Some themes print the date line between the header and the content.
-        published_raw = datelines.first_date_text(
-            t
-            for t in scope.xpath("./*[not(contains(@class,'asset-content'))]//text()").getall()[:40]
-        )
+    title, title_rule = _title(sel, full, body)
+    published_raw, date_rule = _date(sel, full)
+    rules = {"title": title_rule, "published": date_rule, "body": f"{FAMILY}:{_BODY}"}
     author, author_line, inline_source, author_rule = byline.find_author(body.root)
+    posted_by, account_line = None, None
+    account = sel.css(_ACCOUNT)
+    if account:
+        posted_by = account_line = blocks.text_of(account[0].root) or None
+        rules["posted_by"] = f"{FAMILY}:{_ACCOUNT}"
+    else:
+        posted_by, account_line = byline.find_account(body.root)
+        rules["posted_by"] = posted_by and "common:account-line"
+    if author == posted_by:
+        author = author_line = None
+    rules["author"] = author and f"common:{author_rule}"
+    sapo, sapo_drop = None, []
+    for css in _SAPO:
+        nodes = (full or sel).css(css)
+        if nodes and not nodes[0].xpath("ancestor::*[contains(@class, 'asset-abstract')]"):
+            sapo = blocks.text_of(nodes[0].root) or None
+            sapo_drop = [nodes[0].root]
+            rules["sapo"] = sapo and f"{FAMILY}:{css}"
+            break
+    if sapo is None:
+        lead, lead_rule = generic.find_sapo(root, body.root)
+        if lead is not None:
+            sapo, sapo_drop, rules["sapo"] = blocks.text_of(lead), [lead], lead_rule
     lines, body_date, source = byline.body_lines(
-        body.root, author_line=author_line, title=title, drop=related_boxes
+        body.root,
+        author_line=author_line,
+        # A title printed outside the body and repeated as its first line by the editor is
+        # article text; only a heading opening the body is the title itself.
+        title=title if title_rule == f"{FAMILY}:body-opening-heading" else None,
+        drop=[*related_boxes, *sapo_drop],
+        account_line=account_line,
     )
     source = source or inline_source
-    if published_raw is None:
-        published_raw = body_date
+    if published_raw is None and body_date:
+        published_raw, rules["published"] = body_date, "common:date-line-body-top"
     elif body_date is not None and body_date != published_raw:
         lines.insert(0, body_date)  # not the date line after all; keep the text
     crumbs = meta.breadcrumb(sel)
-    return Article(
+    article = Article(
         title=title,
         published_raw=published_raw,
         author=author,
         body_text="\n".join(lines),
+        sapo=sapo,
+        posted_by=posted_by,
         category=meta.category_from_breadcrumb(crumbs, title),
         images=media.images(body.root, url),
         attachments=media.attachments(body.root, url),
@@ -111,7 +170,9 @@ def _article(sel, full, body, url: str) -> Article:
         canonical_url=meta.canonical(sel, url),
         related=related_news,
         extractor=FAMILY,
+        rules={k: v for k, v in rules.items() if v},
     )
+    return cascade.complete(article, sel, body.root)
 
 
 def _pager_links(sel, url: str) -> list[str]:

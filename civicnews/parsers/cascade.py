@@ -1,0 +1,58 @@
+"""The end of every family parser: what the family's own selectors left empty.
+
+Each field is read by a cascade: the family's selectors, then the structural rules shared by
+all families (those of the generic parser: the title-like element nearest above the body, the
+first date line between title and body, elements named like a date), then the page's
+metadata (``og:title``, ``<title>`` without the site name, ``article:published_time``...). A
+family parser that finds no title or date with its own selectors therefore never returns less
+than the generic parser would. The shared rules are only run when a field is missing, so a page
+the family reads fully costs nothing more.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+from parsel import Selector
+
+from civicnews.parsers import generic, mainblock
+from civicnews.parsers.model import Article
+from civicnews.text import normalize_inline
+
+
+def complete(article: Article, sel: Selector, body: etree._Element) -> Article:
+    """Fill ``article``'s empty title and date from the shared rules, around ``body``."""
+    if article.title and article.published_raw:
+        return article
+    root = sel.root
+    stats = mainblock.Stats(root)
+    title, title_el, rule = generic.find_title(sel, root, body, stats)
+    if not article.title:
+        article.title = title
+        _rule(article, "title", rule)
+    elif title != article.title:
+        title_el = _element_with_text(root, article.title)
+    if not article.published_raw:
+        raw, rule = generic.find_date(sel, root, body, title_el)
+        article.published_raw = raw
+        _rule(article, "published", rule)
+    return article
+
+
+def _rule(article: Article, field: str, rule: str | None) -> None:
+    if rule:
+        article.rules[field] = rule
+    else:
+        article.rules.pop(field, None)
+
+
+def _element_with_text(root: etree._Element, text: str | None) -> etree._Element | None:
+    """The innermost element whose whole text is ``text`` (the title the family found)."""
+    if not text:
+        return None
+    found = None
+    for el in root.iter("h1", "h2", "h3", "h4", "div", "span", "p", "td", "a"):
+        if normalize_inline(" ".join(el.itertext())) == text:
+            found = el  # keep looking: a deeper element may hold it too
+            if not len(el):
+                break
+    return found
