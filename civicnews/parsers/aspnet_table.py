@@ -23,7 +23,7 @@ import re
 
 from lxml import etree
 
-from civicnews.parsers import blocks, byline, datelines, links, media, meta, related
+from civicnews.parsers import blocks, byline, cascade, datelines, links, media, meta, related
 from civicnews.parsers.model import Article, Link, Listing, Page
 from civicnews.text import normalize_inline
 
@@ -184,7 +184,7 @@ def _article(sel, root, region, body, title_el, url: str) -> Article:
         foreign |= {links.absolute(url, i.get("src")) for el in drop for i in el.iter("img")}
         images = [i for i in media.images(body, url) if i["url"] not in foreign]
         attachments = [f for f in media.attachments(body, url) if f["url"] not in foreign]
-    return Article(
+    article = Article(
         title=title,
         published_raw=published_raw,
         author=author,
@@ -197,3 +197,4 @@ def _article(sel, root, region, body, title_el, url: str) -> Article:
         related=related,
         extractor=FAMILY,
     )
+    return cascade.complete(article, sel, _first(body, title_el, root), FAMILY)

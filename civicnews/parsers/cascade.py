@@ -18,11 +18,26 @@ from civicnews.parsers import generic, mainblock
 from civicnews.parsers.model import Article
 from civicnews.text import normalize_inline
 
+#: Article fields and their names in ``Article.rules``.
+_FIELDS = {
+    "title": "title", "published_raw": "published", "author": "author", "body_text": "body",
+    "sapo": "sapo", "source": "source", "category": "category", "tags": "tags",
+    "related": "related", "attachments": "attachments", "posted_by": "posted_by",
+}  # fmt: skip
 
-def complete(article: Article, sel: Selector, body: etree._Element) -> Article:
-    """Fill ``article``'s empty title and date from the shared rules, around ``body``."""
-    if article.title and article.published_raw:
-        return article
+
+def complete(article: Article, sel: Selector, body: etree._Element, family: str) -> Article:
+    """Fill ``article``'s empty title and date from the shared rules, around ``body``; name the
+    rule of every field read (``<family>:selectors`` where the family parser named none)."""
+    if not (article.title and article.published_raw):
+        _fill(article, sel, body)
+    for attr, name in _FIELDS.items():
+        if getattr(article, attr) and name not in article.rules:
+            article.rules[name] = f"{family}:selectors"
+    return article
+
+
+def _fill(article: Article, sel: Selector, body: etree._Element) -> None:
     root = sel.root
     stats = mainblock.Stats(root)
     title, title_el, rule = generic.find_title(sel, root, body, stats)
@@ -35,7 +50,6 @@ def complete(article: Article, sel: Selector, body: etree._Element) -> Article:
         raw, rule = generic.find_date(sel, root, body, title_el)
         article.published_raw = raw
         _rule(article, "published", rule)
-    return article
 
 
 def _rule(article: Article, field: str, rule: str | None) -> None:

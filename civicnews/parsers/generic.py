@@ -388,8 +388,8 @@ def _listing(root: etree._Element, url: str, stats: mainblock.Stats) -> Listing:
             continue
         title, date_raw = datelines.split_date_suffix(text)
         if (
-            len(title) < mainblock.MIN_ENTRY_CHARS
-            or len(title.split()) < 4
+            len(title) < _SHORT_ENTRY_CHARS
+            or len(title.split()) < 2
             or not links.article_like(href)
         ):
             continue
@@ -403,18 +403,37 @@ def _listing(root: etree._Element, url: str, stats: mainblock.Stats) -> Listing:
     return Listing(entries=_in_lists(list(entries.values())), next_pages=pages)
 
 
+#: A shorter link text ("Luật Thủ đô") is an entry only among the siblings of real entries.
+_SHORT_ENTRY_CHARS = 8
+
+
+def _is_short(link: Link) -> bool:
+    return len(link.text) < mainblock.MIN_ENTRY_CHARS or len(link.text.split()) < 4
+
+
 def _in_lists(found: list[tuple[Link, etree._Element]]) -> list[Link]:
-    """The entries whose boxes repeat as siblings (same parent, same tag), at least
-    ``MIN_LIST_ENTRIES`` of them; every entry when no box repeats so."""
-    groups: dict[tuple[etree._Element | None, str], int] = {}
-    keys = []
-    for _link, box in found:
-        key = (box.getparent(), box.tag)
-        keys.append(key)
-        groups[key] = groups.get(key, 0) + 1
+    """The entries that belong to a list: some element up to ``_LIST_DEPTH`` levels above the
+    entry's box holds at least ``MIN_LIST_ENTRIES`` entries, two of them with a full title (a
+    list's siblings, or a section's featured entry beside its list); a short title ("Luật Thủ
+    đô") counts only there. Without any list: the dated entries, else all but short ones."""
+    counts: dict[etree._Element, list[int]] = {}
+    chains = []
+    for link, box in found:
+        chain = [a for a, _ in zip(box.iterancestors(), range(_LIST_DEPTH), strict=False)]
+        chains.append(chain)
+        for anc in chain:
+            count = counts.setdefault(anc, [0, 0])
+            count[0] += 1
+            count[1] += not _is_short(link)
     listed = [
         link
-        for (link, _box), key in zip(found, keys, strict=True)
-        if groups[key] >= MIN_LIST_ENTRIES
+        for (link, _box), chain in zip(found, chains, strict=True)
+        if any(counts[a][0] >= MIN_LIST_ENTRIES and counts[a][1] >= 2 for a in chain)
     ]
-    return listed or [link for link, _box in found]
+    if listed:
+        return listed
+    full = [link for link, _box in found if not _is_short(link)]
+    return [link for link in full if link.date_raw] or full
+
+
+_LIST_DEPTH = 3

@@ -32,7 +32,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 from parsel import Selector
 
-from civicnews.parsers import blocks, byline, datelines, links, media, meta, related
+from civicnews.parsers import blocks, byline, cascade, datelines, links, media, meta, related
 from civicnews.parsers.model import ApiPager, Article, Link, Listing, Page
 from civicnews.text import fold_key, normalize_inline
 
@@ -147,7 +147,7 @@ def _article(sel: Selector, body: Selector, title: str, url: str) -> Article:
     if category is None:
         cate = _first(sel, (".detail-cate a", "[data-role=cate]", ".detail-cate"))
         category = _text(cate) if cate is not None else None
-    return Article(
+    article = Article(
         title=title,
         published_raw=published_raw,
         author=author or _byline(sel),
@@ -162,6 +162,7 @@ def _article(sel: Selector, body: Selector, title: str, url: str) -> Article:
         related=related_news,
         extractor=FAMILY,
     )
+    return cascade.complete(article, sel, body.root, FAMILY)
 
 
 def common_titles(root: etree._Element, url: str, found: list[Link]) -> None:

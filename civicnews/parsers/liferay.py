@@ -172,7 +172,7 @@ def _article(sel, full, body, url: str) -> Article:
         extractor=FAMILY,
         rules={k: v for k, v in rules.items() if v},
     )
-    return cascade.complete(article, sel, body.root)
+    return cascade.complete(article, sel, body.root, FAMILY)
 
 
 def _pager_links(sel, url: str) -> list[str]:

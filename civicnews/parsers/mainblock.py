@@ -139,14 +139,21 @@ def in_skipped(el: etree._Element, stats: Stats) -> bool:
 def reads_like_article(block: etree._Element, stats: Stats, url: str) -> bool:
     if stats.own(block) < MIN_ARTICLE_CHARS or stats.density(block) > MAX_LINK_DENSITY:
         return False
-    # A listing's block is a run of entries, each linking an article.
+    # A listing's block is a run of entries, each linking an article; entries repeat one
+    # box shape (same tag and class), so among such boxes a short title ("Luật Thủ đô") counts.
     children = [c for c in block if isinstance(c.tag, str) and stats.text.get(c, 0) > 0]
+    shapes: dict[tuple[str, str], int] = {}
+    for child in children:
+        shape = (child.tag, child.get("class") or "")
+        shapes[shape] = shapes.get(shape, 0) + 1
     entries = 0
     for child in children:
+        repeated = shapes[(child.tag, child.get("class") or "")] >= 3
         for a in child.iter("a"):
             href = links.absolute(url, a.get("href"))
             text = normalize_inline(" ".join(a.itertext())) or ""
-            if href and len(text) >= MIN_ENTRY_CHARS and links.article_like(href):
+            long_enough = len(text) >= (8 if repeated else MIN_ENTRY_CHARS)
+            if href and long_enough and links.article_like(href):
                 entries += 1
                 break
     return not (entries >= 3 and entries >= 0.5 * len(children))

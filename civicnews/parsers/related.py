@@ -23,6 +23,14 @@ RELATED_HEADINGS = (
     "tin bai lien quan",
     "cac tin lien quan",
     "tin khac",
+    # Boxes editors put inside the body: links to other articles, not body text.
+    "tham khao them",
+    "xem them",
+    "doc them",
+    "bai lien quan",
+    "cac bai lien quan",
+    "tin bai khac",
+    "other news",
 )
 
 

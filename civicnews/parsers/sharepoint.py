@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from civicnews.parsers import blocks, byline, datelines, links, media, meta, related, tags
+from civicnews.parsers import blocks, byline, cascade, datelines, links, media, meta, related, tags
 from civicnews.parsers.model import Article, Link, Listing, Page
 from civicnews.text import fold_key, normalize_inline
 
@@ -194,7 +194,7 @@ def _article(sel, root, body, title_el, url: str) -> Article:
     if part is not None:
         keep = {links.absolute(url, a.get("href")) for a in part.iter("a") if a not in in_related}
         attachments = [f for f in media.attachments(part, url) if f["url"] in keep]
-    return Article(
+    article = Article(
         title=title,
         published_raw=published_raw,
         author=author,
@@ -209,6 +209,12 @@ def _article(sel, root, body, title_el, url: str) -> Article:
         related=related,
         extractor=FAMILY,
     )
+    return cascade.complete(article, sel, _first_of(body, title_el, root), FAMILY)
+
+
+def _first_of(*elements: etree._Element | None) -> etree._Element:
+    # Not `a or b`: an lxml element without children is falsy.
+    return next(el for el in elements if el is not None)
 
 
 def _owner(text) -> etree._Element:
