@@ -174,7 +174,9 @@ def score(page: Page, exp: dict[str, Any]) -> dict[str, bool]:
         )
     if exp.get("next_pages"):
         got_pages = listing.next_pages if listing else []
-        out["next_pages"] = all(any(_same_url(g, w, exp["url"]) for g in got_pages) for w in exp["next_pages"])
+        out["next_pages"] = all(
+            any(_same_url(g, w, exp["url"]) for g in got_pages) for w in exp["next_pages"]
+        )
     return out
 
 
