@@ -190,12 +190,13 @@ def test_a_redesigned_portal_fails_the_run_naming_it(tmp_path):
     assert proc.returncode == 1
     (line,) = _failed_lines(proc)
     assert line.startswith("civicnews: health check failed: portal quandoi: ")
-    # The start page and the two pages its pager links to (page 1 again, page 2: 12 of 30
-    # articles listed, 10 a page); pager links are found by their parameters, not classes.
-    assert "3 pages fetched but no article parsed and no article link found" in line
+    # The listings' classes changed, but the shared listing rules still find their entries
+    # (12 of 30 articles listed on the start page and the two its pager links to, 10 a
+    # page); the article pages, whose body markup changed too, give no article.
+    assert "12 of 12 article pages (100%) gave no article" in line
     assert "layout changed" in line
-    # 4 pages with robots.txt.
-    assert re.search(r"^quandoi\s+0\s+0\s+0\s+4\s+0\s+finished\s+FAILED$", proc.stdout, re.M)
+    # 3 listings, 12 article pages and robots.txt; nothing stored.
+    assert re.search(r"^quandoi\s+0\s+0\s+0\s+16\s+0\s+finished\s+FAILED$", proc.stdout, re.M)
 
 
 def test_redesigned_article_pages_fail_the_parse_share(tmp_path):

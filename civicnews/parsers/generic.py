@@ -379,7 +379,11 @@ def _listing(root: etree._Element, url: str, stats: mainblock.Stats) -> Listing:
     here = links.clean_url(url)
     for a in root.iter("a"):
         href = links.absolute(url, a.get("href"))
-        if not href or urlsplit(href).hostname != host or mainblock.in_skipped(a, stats):
+        if (
+            not href
+            or not _same_site(urlsplit(href).hostname, host)
+            or mainblock.in_skipped(a, stats)
+        ):
             continue
         text = normalize_inline(" ".join(a.itertext())) or ""
         if links.is_pager_text(text):
@@ -401,6 +405,19 @@ def _listing(root: etree._Element, url: str, stats: mainblock.Stats) -> Listing:
             date_raw = links.box_date(box)
         entries[link_url] = (Link(url=link_url, text=title, date_raw=date_raw), box)
     return Listing(entries=_in_lists(list(entries.values())), next_pages=pages)
+
+
+def read_listing(sel: Selector, url: str) -> Listing:
+    """The shared listing rules on a parsed page (for family parsers whose selectors find no
+    entries)."""
+    return _listing(sel.root, url, mainblock.Stats(sel.root))
+
+
+def _same_site(host: str | None, page_host: str | None) -> bool:
+    """The page's host or one of its subdomains or parents (moh.gov.vn / ncov.moh.gov.vn)."""
+    if not host or not page_host:
+        return False
+    return host == page_host or host.endswith("." + page_host) or page_host.endswith("." + host)
 
 
 #: A shorter link text ("Luật Thủ đô") is an entry only among the siblings of real entries.

@@ -79,11 +79,53 @@ def parse(url: str, html: str) -> Page:
         if title:
             page.article = _article(sel, body, title, url)
             return page
-    entries = _entries(sel, url)
+    entries = _entries(sel, url) or _platform_entries(sel, url)
     pager = _pager(sel, url) if entries else None
-    if entries or pager:
-        page.listing = Listing(entries=entries, api_pagers=[pager] if pager else [])
+    timeline = _timeline_page(sel, url)
+    if entries or pager or timeline:
+        page.listing = Listing(
+            entries=entries, api_pagers=[pager] if pager else [], next_pages=timeline
+        )
     return page
+
+
+# Not entries of the page: the national platform's sidebars, header and footer boxes.
+_ASIDE = re.compile(r"(?:^|\s)(?:box-right|header|footer|menu)", re.I)
+
+
+def _platform_entries(sel: Selector, url: str) -> list[Link]:
+    """Entries of the platform's other templates (chinhphu.vn, baochinhphu.vn, vpcp: box-item,
+    box-stream, box-category), in page order: title links marked
+    ``data-linktype="newsdetail"`` / ``data-type="title"``, and links to article URLs
+    (``…-<id>.htm``) whose text reads like a title; never inside a sidebar (``box-right``)."""
+    out: dict[str, Link] = {}
+    for a in sel.root.iter("a"):
+        href = links.absolute(url, a.get("href"))
+        if not href or href in out:
+            continue
+        marked = a.get("data-linktype") == "newsdetail" or a.get("data-type") == "title"
+        text = _text(a) or normalize_inline(a.get("title")) or ""
+        if not marked and not (ARTICLE_PATH.search(href) and len(text.split()) >= 4):
+            continue
+        if not text or any(_ASIDE.search(anc.get("class") or "") for anc in a.iterancestors()):
+            continue
+        box = links.entry_box(a, url)
+        out[href] = Link(
+            url=href, text=text, date_raw=links.box_date(box) if box is not a else None
+        )
+    return list(out.values())
+
+
+def _timeline_page(sel: Selector, url: str) -> list[str]:
+    """Page 2 of a category on the platform's timeline template: the page's script builds it
+    from ``input#hdZoneId`` and ``timeline.url = '/timelinelist/{0}/{1}.htm'`` (no link)."""
+    zone = sel.css("input#hdZoneId::attr(value)").get()
+    case = sel.css("input#case::attr(value)").get()
+    if not zone or (case and case != "list"):
+        return []
+    script = " ".join(sel.xpath("//script[not(@src)]/text()").getall())
+    m = re.search(r"['\"](/?timelinelist/)\{0\}/\{1\}(\.htm)['\"]", script)
+    return [urljoin(url, f"/{m.group(1).strip('/')}/{zone.strip()}/2{m.group(2)}")] if m else []
 
 
 def _first(sel: Selector, queries: tuple[str, ...]) -> Selector | None:

@@ -19,6 +19,7 @@ from civicnews.parsers import (
     datelines,
     generic,
     links,
+    mainblock,
     media,
     meta,
     related,
@@ -36,14 +37,26 @@ def parse(url: str, html: str) -> Page:
     page = Page(url=url)
     full = sel.css(".asset-full-content")
     body = (full or sel).css(_BODY)
-    # A listing page may carry an intro web content; without an asset shown in
-    # full, journal content beside listing entries is not an article.
-    if body and (full or not sel.css(".asset-abstract")):
+    abstracts = sel.css(".asset-abstract")
+    # A listing page may carry an intro web content ("Đường dây nóng 19009095"); without an
+    # asset shown in full, journal content is an article only when it has an article's text
+    # and no entries stand beside it.
+    if body and (full or (not abstracts and _has_text(body[0]))):
         page.article = _article(sel, full[0] if full else None, body[0], url)
-    # Article pages carry no pagination; only look for it on other pages.
-    if sel.css(".asset-abstract") or (page.article is None and _pager_links(sel, url)):
+    if abstracts:
         page.listing = _listing(sel, url)
+    elif page.article is None:
+        # Liferay 7 templates are free-form (no asset-abstract): the shared listing rules.
+        shared = generic.read_listing(sel, url)
+        pager = _pager_links(sel, url)
+        if shared.entries or pager:
+            shared.next_pages = list(dict.fromkeys(pager + shared.next_pages))
+            page.listing = shared
     return page
+
+
+def _has_text(body) -> bool:
+    return len(blocks.text_of(body.root)) >= mainblock.MIN_ARTICLE_CHARS
 
 
 _HEADINGS = ("h1", "h2", "h3")

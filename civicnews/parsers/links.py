@@ -225,16 +225,17 @@ def _target(base_url: str, href: str | None) -> str | None:
 
 
 def entry_box(a: etree._Element, base_url: str, limit: int = 8) -> etree._Element:
-    """The largest element around ``a`` that links nowhere but where ``a`` links: the entry's
-    own box (photo, title, date, summary), never reaching a neighbour entry."""
+    """The largest element around ``a`` that links to no other article: the entry's own box
+    (photo, title, date, summary, its category link), never reaching a neighbour entry."""
     url = _target(base_url, a.get("href"))
     box = a
     for _ in range(limit):
         parent = box.getparent()
         if parent is None or not isinstance(parent.tag, str) or parent.tag in ("body", "html"):
             break
+        # A link to another article ends the box; a category or tag link inside it does not.
         if any(
-            (t := _target(base_url, x.get("href"))) is not None and t != url
+            (t := _target(base_url, x.get("href"))) is not None and t != url and article_like(t)
             for x in parent.iter("a")
         ):
             break

@@ -24,7 +24,7 @@ _SKIP_TAGS = {
 _SKIP_NAMES = re.compile(
     r"(?:^|[\s_-])(?:nav|navbar|navigation|menu|mainmenu|topmenu|footer|sidebar|breadcrumbs?|"
     r"comments?|share|social|banner|widget|advert|ads|quangcao|related|relate|other-?news|"
-    r"tin-?khac|tinlienquan|cookie)(?:$|[\s_-])",
+    r"tin-?khac|tinlienquan|cookie|box-right|col-right|right-col|cot-?phai)(?:$|[\s_-])",
     re.I,
 )
 
