@@ -33,7 +33,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 #: Families with a parser of their own; any other family is read by the generic parser only.
 FAMILIES = ("liferay", "hanoi-platform", "sharepoint", "aspnet-table", "generic")
 #: What is scored on an article and on a listing.
-ARTICLE_FIELDS = ("title", "date", "author", "posted_by", "sapo", "body")
+ARTICLE_FIELDS = ("title", "date", "day", "author", "posted_by", "sapo", "body")
 LISTING_FIELDS = ("entries", "entry_dates", "next_pages")
 
 
@@ -128,7 +128,9 @@ def score(page: Page, exp: dict[str, Any]) -> dict[str, bool]:
         if art is None:
             return {**out, **{f: False for f in ARTICLE_FIELDS if _has(exp, f)}}
         out["title"] = _norm(art.title) == _norm(exp.get("title"))
-        out["date"] = minute(art.published_raw) == _iso_minute(exp.get("published_at"))
+        got_date, want_date = minute(art.published_raw), _iso_minute(exp.get("published_at"))
+        out["date"] = got_date == want_date
+        out["day"] = (got_date or "")[:10] == (want_date or "")[:10]
         if "author" in exp:
             out["author"] = _norm(art.author) == _norm(exp["author"])
         if "posted_by" in exp:
@@ -181,6 +183,8 @@ def score(page: Page, exp: dict[str, Any]) -> dict[str, bool]:
 
 
 def _has(exp: dict[str, Any], field: str) -> bool:
+    if field in ("date", "day"):
+        return "published_at" in exp
     if field == "body":
         return bool(exp.get("body_start") or exp.get("body_end"))
     if field == "sapo":

@@ -124,6 +124,16 @@ def first_block(body: etree._Element) -> etree._Element | None:
     return None
 
 
+def bold_lead(body: etree._Element) -> etree._Element | None:
+    """A bold paragraph of at least a sentence opening the body: the sapo, where no element
+    is named like one."""
+    first = first_block(body)
+    if first is None or first.find(".//img") is not None:
+        return None
+    text = normalize_inline(" ".join(first.itertext())) or ""
+    return first if 60 <= len(text) <= 800 and emphasised(first) else None
+
+
 def find_account(body: etree._Element) -> tuple[str | None, str | None]:
     """The CMS account a page prints as its poster ("admin admin", "Admin English"), among the
     last lines of ``body``: ``(name, line)``, the line to drop from the body."""

@@ -226,12 +226,8 @@ def find_sapo(
                 and not any(a.tag in ("li", "a") for a in el.iterancestors())
             ):
                 return el, "common:sapo-named"
-    first = byline.first_block(block)
-    if first is not None:
-        text = normalize_inline(" ".join(first.itertext())) or ""
-        if 60 <= len(text) <= 800 and byline.emphasised(first) and first.find(".//img") is None:
-            return first, "common:sapo-bold-lead"
-    return None, None
+    lead = byline.bold_lead(block)
+    return (lead, "common:sapo-bold-lead") if lead is not None else (None, None)
 
 
 def find_date(
@@ -386,7 +382,7 @@ def _listing(root: etree._Element, url: str, stats: mainblock.Stats) -> Listing:
         ):
             continue
         text = normalize_inline(" ".join(a.itertext())) or ""
-        if links.is_pager_text(text):
+        if links.is_pager_text(text) or (len(text) <= 20 and links.is_pager_url(href)):
             if href != url and links.clean_url(href) != here and href not in pages:
                 pages.append(href)
             continue

@@ -151,9 +151,9 @@ def _article(sel, full, body, url: str) -> Article:
             rules["sapo"] = sapo and f"{FAMILY}:{css}"
             break
     if sapo is None:
-        lead, lead_rule = generic.find_sapo(root, body.root)
+        lead = byline.bold_lead(body.root)
         if lead is not None:
-            sapo, sapo_drop, rules["sapo"] = blocks.text_of(lead), [lead], lead_rule
+            sapo, sapo_drop, rules["sapo"] = blocks.text_of(lead), [lead], "common:sapo-bold-lead"
     lines, body_date, source = byline.body_lines(
         body.root,
         author_line=author_line,

@@ -190,6 +190,18 @@ def is_pager_word(text: str) -> bool:
     return len(text) <= 20 and (text in PAGER_SYMBOLS or fold_key(text) in PAGER_WORDS)
 
 
+_PAGE_PARAM = re.compile(r"(?:^|_)(?:cur|page|paged|pageindex|pagenum|page_?no|trang)$", re.I)
+
+
+def is_pager_url(url: str) -> bool:
+    """A link to a page of a listing by its parameters: ``_101_cur=3``, ``Page=2``,
+    ``trang=4`` (not ``p=123``: WordPress names a post so)."""
+    return any(
+        _PAGE_PARAM.search(k) and v.isdigit() and len(v) <= 5
+        for k, v in parse_qsl(urlsplit(url).query)
+    )
+
+
 def is_pager_text(text: str) -> bool:
     """A pager link's text: a page number, a word or a symbol."""
     return (text.isdigit() and len(text) <= 4) or is_pager_word(text)
