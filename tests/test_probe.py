@@ -64,8 +64,9 @@ def test_text_output_names_each_field_and_both_parsers(liferay):
     assert "detected  liferay (" in out and "confident)" in out
     for name in ("title", "published_raw", "author", "body_text", "related"):
         assert f"\n{name}\n" in out, name
-    assert f"  liferay  {truth['title']}" in out
-    assert f"  generic  {truth['title']}" in out
+    # Each value follows the rule that read it.
+    assert f"  liferay  [liferay:.header-title] {truth['title']}" in out
+    assert f"  generic  [common:title-heading] {truth['title']}" in out
     assert f"->  {truth['published_at']}" in out
 
 
