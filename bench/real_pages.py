@@ -39,7 +39,7 @@ def trafilatura_page(case: real_pages.Case) -> Page | None:
     except ImportError:
         return None
     exp = real_pages.expected(case)
-    html = real_pages.read_html(case.path / "input.html")
+    html = real_pages.read_html(case.html)
     doc = trafilatura.bare_extraction(
         html,
         url=exp["url"],

@@ -40,7 +40,8 @@ LISTING_FIELDS = ("entries", "entry_dates", "next_pages")
 @dataclass(frozen=True)
 class Case:
     label: str  # "real" or "constructed"
-    path: Path
+    path: Path  # the directory holding expected.json (and source.md)
+    html: Path  # the page's bytes: beside expected.json, or in the external corpus
 
     @property
     def name(self) -> str:
@@ -60,13 +61,29 @@ def roots() -> list[tuple[str, Path]]:
 
 
 def cases(label: str | None = None) -> list[Case]:
-    found: dict[Path, Case] = {}
-    for kind, root in roots():
+    """Every case with both its expected.json and its page bytes, each ``<portal>/<case>`` once.
+
+    The repository keeps what we wrote about a real page (``expected.json``, ``source.md``) in
+    tests/fixtures/real even where it may not keep the page itself; such a case takes its
+    ``input.html`` from the external corpus at the same ``<portal>/<case>`` path. Where both
+    hold an expected.json, the repository's wins: one home for the golden values.
+    """
+    all_roots = roots()
+    external = [root for kind, root in all_roots if kind == "real" and root != FIXTURES / "real"]
+    found: dict[tuple[str, str], Case] = {}
+    for kind, root in all_roots:
         if label is not None and kind != label:
             continue
         for path in sorted(root.glob("*/*")):
-            if (path / "input.html").is_file() and (path / "expected.json").is_file():
-                found.setdefault(path.resolve(), Case(kind, path))
+            key = (path.parent.name, path.name)
+            if key in found or not (path / "expected.json").is_file():
+                continue
+            candidates = [path / "input.html"] + [
+                ext / key[0] / key[1] / "input.html" for ext in external
+            ]
+            html = next((c for c in candidates if c.is_file()), None)
+            if html is not None:
+                found[key] = Case(kind, path, html)
     return list(found.values())
 
 
@@ -90,7 +107,7 @@ def parsers_for(family: str | None) -> list[str]:
 
 def parse(case: Case, family: str) -> Page:
     exp = expected(case)
-    return parse_page(family, exp["url"], read_html(case.path / "input.html"))
+    return parse_page(family, exp["url"], read_html(case.html))
 
 
 def _norm(text: str | None) -> str:

@@ -9,7 +9,6 @@ not in the repository).  Each case names its family (``meta.json`` or ``expected
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
@@ -19,22 +18,15 @@ from civicnews.families import FAMILIES, NAMES, REGISTRY_CHOICES, REPLICAS
 from civicnews.parsers import get_parser
 from civicnews.parsers.detect import MIN_SCORE, FamilyVote, decide, detect
 from civicnews.replica import FAMILIES as REPLICA_FAMILIES
-from tests.conftest import PAGES, ROOT
-
-REAL = ROOT / "tests" / "fixtures" / "real"
-
-
-def _corpus_roots() -> list[Path]:
-    roots = [PAGES, REAL]
-    if os.environ.get("CIVICNEWS_REAL_PAGES"):
-        roots.append(Path(os.environ["CIVICNEWS_REAL_PAGES"]))
-    return [r for r in roots if r.is_dir()]
+from tests import real_pages
+from tests.conftest import PAGES
 
 
-def _cases() -> list[Path]:
-    found = []
-    for root in _corpus_roots():
-        found += sorted(p.parent for p in root.glob("*/*/input.html"))
+def _cases() -> list[tuple[Path, Path]]:
+    """(case directory, page bytes): the constructed fixtures, then every real and real-shaped
+    page the real-page harness finds (tests/real_pages.py is the one home of where they are)."""
+    found = [(p.parent, p) for p in sorted(PAGES.glob("*/*/input.html"))]
+    found += [(case.path, case.html) for case in real_pages.cases()]
     return found
 
 
@@ -42,20 +34,21 @@ def _json(path: Path) -> dict:
     return json.loads(path.read_text("utf-8")) if path.is_file() else {}
 
 
-def _case(case: Path) -> tuple[str, str, str]:
+def _case(case: tuple[Path, Path]) -> tuple[str, str, str]:
     """(url, family, html) of a saved page directory."""
-    meta, expected = _json(case / "meta.json"), _json(case / "expected.json")
+    folder, page = case
+    meta, expected = _json(folder / "meta.json"), _json(folder / "expected.json")
     family = meta.get("family") or expected.get("family")
     url = meta.get("url") or expected.get("url")
-    if not url and (case / "source.md").is_file():
+    if not url and (folder / "source.md").is_file():
         # source.md names the original URL on a line mentioning "URL".
-        for line in (case / "source.md").read_text("utf-8").splitlines():
+        for line in (folder / "source.md").read_text("utf-8").splitlines():
             found = re.search(r"https?://[^\s)>`\"']+", line)
             if found and "url" in line.lower():
                 url = found.group(0)
                 break
     encoding = meta.get("encoding", "utf-8")
-    html = (case / "input.html").read_bytes().decode(encoding, errors="replace")
+    html = page.read_bytes().decode(encoding, errors="replace")
     return url or "", family, html
 
 
@@ -63,7 +56,7 @@ CASES = _cases()
 
 
 @pytest.mark.parametrize(
-    "case", CASES, ids=lambda p: f"{p.parent.parent.name}/{p.parent.name}/{p.name}"
+    "case", CASES, ids=lambda c: f"{c[0].parent.parent.name}/{c[0].parent.name}/{c[0].name}"
 )
 def test_saved_page_is_detected_as_its_family(case):
     url, family, html = _case(case)
