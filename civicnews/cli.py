@@ -9,10 +9,8 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import sys
 import tempfile
-from datetime import date
 from pathlib import Path
 
 import click
@@ -20,31 +18,34 @@ import click
 from civicnews import __version__
 from civicnews.archive import ArchiveError
 from civicnews.commands.options import db_option, portals_file_option
-from civicnews.registry import RegistryError, load_registry, select
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
+from civicnews.crawl_options import CrawlOptions, settings_from_pairs
+from civicnews.errors import EXIT_FAILED, EXIT_LOCKED, EXIT_OK, EXIT_USAGE, UsageError
+from civicnews.registry import load_registry
 
 
-class ConfigError(click.ClickException):
-    """A usage or configuration problem: exit code 2, like click's usage errors."""
-
-    exit_code = EXIT_USAGE
-
-
-def _load(portals_file: str | None):
-    try:
-        return load_registry(portals_file)
-    except RegistryError as exc:
-        raise ConfigError(_registry_message(exc)) from None
+def _one_line(message: str, exit_code: int) -> click.ClickException:
+    error = click.ClickException(message)
+    error.exit_code = exit_code
+    return error
 
 
-def _registry_message(exc: RegistryError) -> str:
-    return f"{exc.source}: " + "; ".join(exc.problems)
+class _Commands(click.Group):
+    """Library errors become one line and their exit code here, once for every command."""
+
+    def invoke(self, ctx: click.Context):
+        from civicnews.lock import LockHeld
+
+        try:
+            return super().invoke(ctx)
+        except UsageError as exc:
+            raise _one_line(str(exc), EXIT_USAGE) from None
+        except LockHeld as exc:
+            raise _one_line(str(exc), EXIT_LOCKED) from None
+        except ArchiveError as exc:
+            raise _one_line(str(exc), EXIT_FAILED) from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="civicnews")
 def cli() -> None:
     """Archive crawler for Vietnamese local-government news portals."""
@@ -108,39 +109,21 @@ def crawl(
     1 a health check failed or the run crashed; 2 usage or configuration error;
     75 another run holds the archive's lock.
     """
-    options = {
-        "full": full,
-        "since": _since(since),
-        "max_articles": _count("--max-articles", max_articles),
-        "refresh_after": _days("--refresh-after", refresh_after),
-        "time_limit": _duration("--time-limit", time_limit),
-    }
-    registry = _load(portals_file)
-    try:
-        portals = select(registry, portal_names)
-    except RegistryError as exc:
-        raise ConfigError(_registry_message(exc)) from None
-    settings = {"CIVICNEWS_INCREMENTAL": not full}
-    if options["since"]:
-        settings["CIVICNEWS_SINCE"] = options["since"]
-    if options["max_articles"]:
-        settings["CIVICNEWS_MAX_ARTICLES"] = options["max_articles"]
-    if options["refresh_after"] is not None:
-        settings["CIVICNEWS_REFRESH_AFTER_DAYS"] = options["refresh_after"]
-    if options["time_limit"]:
-        settings["CLOSESPIDER_TIMEOUT"] = options["time_limit"]
-    settings.update(_log_settings(verbose, quiet, log_file))
-    settings["CIVICNEWS_PROGRESS"] = _progress_wanted(quiet or as_json)
-    settings.update(_settings_overrides(overrides))
-    summary = _run(
-        portals,
-        db,
-        portals_file,
-        verbose,
-        settings,
-        argv=["civicnews", *sys.argv[1:]],
-        options={**options, "portals": list(portal_names), "log_file": log_file},
+    options = CrawlOptions(
+        portals=portal_names,
+        db=db,
+        portals_file=portals_file,
+        full=full,
+        since=since,
+        max_articles=max_articles,
+        refresh_after=refresh_after,
+        time_limit=time_limit,
+        log_file=log_file,
+        log_level=_log_level(verbose, quiet, log_file),
+        progress=_progress_wanted(quiet or as_json),
+        settings=settings_from_pairs(overrides),
     )
+    summary = _run(options, argv=["civicnews", *sys.argv[1:]])
     _report(summary, as_json, quiet=quiet)
     if log_file:
         for failure in summary.health:
@@ -150,81 +133,14 @@ def crawl(
     sys.exit(summary.exit_code)
 
 
-def _settings_overrides(pairs) -> dict[str, str]:
-    """``--set NAME=VALUE`` pairs as settings; Scrapy's typed getters parse the strings."""
-    out = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name.isidentifier() or not name.isupper():
-            raise ConfigError(f"--set {pair!r}: expected NAME=VALUE, NAME an upper-case setting")
-        out[name] = value
-    return out
-
-
-class LockedError(click.ClickException):
-    """Another run holds the archive's lock: exit 75 (EX_TEMPFAIL), try again later."""
-
-    exit_code = 75
-
-
-def _since(value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value.strip()).isoformat()
-    except ValueError:
-        raise ConfigError(f"--since: expected a date as YYYY-MM-DD, got {value!r}") from None
-
-
-def _count(name: str, value: str | None) -> int | None:
-    if value is None:
-        return None
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise ConfigError(f"{name}: expected a whole number of at least 1, got {value!r}")
-    return number
-
-
-def _days(name: str, value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        number = float(value)
-    except ValueError:
-        number = -1.0
-    if not number >= 0 or number == float("inf"):
-        raise ConfigError(f"{name}: expected a number of days (0 or more), got {value!r}")
-    return number
-
-
-_DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s?)?$")
-
-
-def _duration(name: str, value: str | None) -> float | None:
-    """Seconds from ``3600``, ``90s``, ``45m``, ``2h`` or ``1h30m``."""
-    if value is None:
-        return None
-    match = _DURATION.match(value.strip().lower())
-    seconds = 0.0
-    if match and any(match.groups()):
-        hours, minutes, secs = (float(g) if g else 0.0 for g in match.groups())
-        seconds = hours * 3600 + minutes * 60 + secs
-    if seconds <= 0:
-        raise ConfigError(f"{name}: expected a duration such as 90m, 2h or 3600, got {value!r}")
-    return seconds
-
-
-def _log_settings(verbose: bool, quiet: bool, log_file: str | None) -> dict:
+def _log_level(verbose: bool, quiet: bool, log_file: str | None) -> str:
     if log_file:
         # Scrapy then logs to the file only: the terminal (or cron mail) stays clean.
-        return {"LOG_FILE": log_file, "LOG_LEVEL": "DEBUG" if verbose else "INFO"}
+        return "DEBUG" if verbose else "INFO"
     if verbose:
-        return {"LOG_LEVEL": "INFO"}
+        return "INFO"
     # --quiet: the summary and health lines say what went wrong, not the log.
-    return {"LOG_LEVEL": "CRITICAL" if quiet else "WARNING"}
+    return "CRITICAL" if quiet else "WARNING"
 
 
 def _progress_wanted(silent: bool) -> bool:
@@ -234,21 +150,14 @@ def _progress_wanted(silent: bool) -> bool:
     return not silent and sys.stdout.isatty()
 
 
-def _run(portals, db, portals_file, verbose, extra_settings=None, argv=None, options=None):
-    from civicnews.crawl import SettingsError, run_crawl  # imports Scrapy: keep `--help` fast
+def _run(options: CrawlOptions, argv: list[str] | None = None):
+    from civicnews.crawl import run_crawl  # imports Scrapy: keep `--help` fast
     from civicnews.lock import LockHeld
 
-    settings = {"LOG_LEVEL": "INFO" if verbose else "WARNING", **(extra_settings or {})}
     try:
-        return run_crawl(
-            portals, db, portals_file=portals_file, settings=settings, argv=argv, options=options
-        )
-    except ArchiveError as exc:
-        raise click.ClickException(str(exc)) from None
-    except LockHeld as exc:
-        raise LockedError(str(exc)) from None
-    except SettingsError as exc:
-        raise ConfigError(str(exc)) from None
+        return run_crawl(options, argv=argv)
+    except (UsageError, ArchiveError, LockHeld):
+        raise  # _Commands makes each one line with its exit code
     except Exception as exc:
         raise click.ClickException(
             f"the crawl crashed ({type(exc).__name__}: {exc}); the run is recorded in "
@@ -301,9 +210,14 @@ def demo(db, articles, seed, verbose) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             portals_file = Path(tmp) / "portals.toml"
             portals_file.write_text(demo_portals_toml(server.start_url), "utf-8")
-            registry = _load(str(portals_file))
             click.echo(f"Replica portal serving {articles} articles at {server.start_url}")
-            summary = _run([registry["demo"]], db, str(portals_file), verbose)
+            options = CrawlOptions(
+                portals=("demo",),
+                db=db,
+                portals_file=str(portals_file),
+                log_level="INFO" if verbose else "WARNING",
+            )
+            summary = _run(options)
     finally:
         server.stop()
     _report(summary, False)
@@ -352,7 +266,7 @@ def demo_portals_toml(start_url: str) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the registry as JSON.")
 def portals(portals_file, as_json) -> None:
     """List the portals in the registry."""
-    registry = _load(portals_file)
+    registry = load_registry(portals_file)
     if as_json:
         click.echo(
             json.dumps([p.to_dict() for p in registry.values()], ensure_ascii=False, indent=2)

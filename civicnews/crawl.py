@@ -12,17 +12,18 @@ A Twisted reactor cannot be restarted, so call it once per process: the CLI does
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from civicnews import __version__, runs
+from civicnews import runs
 from civicnews.archive import ArchiveError, connect
+from civicnews.crawl_options import CrawlOptions, project_settings
+from civicnews.errors import EXIT_FAILED, EXIT_OK, UsageError
 from civicnews.extraction import (
     ExtractionThresholds,
     baseline_figures,
@@ -32,16 +33,10 @@ from civicnews.extraction import (
 )
 from civicnews.health import Thresholds, archive_activity, check_portal
 from civicnews.lock import ArchiveLock, LockError
-from civicnews.registry import Portal
+from civicnews.registry import Portal, load_registry, select
 from civicnews.spiders.portal import PortalSpider
 
 logger = logging.getLogger(__name__)
-
-#: Exit codes of a run (the README documents them).
-EXIT_OK = 0
-EXIT_FAILED = 1  # a health check failed, or the run crashed
-EXIT_USAGE = 2  # usage or configuration error
-EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the archive's lock
 
 
 @dataclass
@@ -145,46 +140,26 @@ class RunSummary:
         return data
 
 
-def project_settings(overrides: dict[str, Any] | None = None) -> Settings:
-    """civicnews' Scrapy settings, independent of the current directory."""
-    settings = Settings()
-    settings.setmodule("civicnews.settings", priority="project")
-    if overrides:
-        settings.setdict(overrides, priority="cmdline")
-    if "USER_AGENT" not in (overrides or {}):
-        # The User-Agent names civicnews and whom to contact: follow the setting.
-        contact = settings.get("CIVICNEWS_CONTACT_URL")
-        agent = f"civicnews/{__version__}" + (f" (+{contact})" if contact else "")
-        settings.set("USER_AGENT", agent, priority="cmdline")
-    return settings
+__all__ = ["CrawlOptions", "RunSummary", "PortalResult", "project_settings", "run_crawl"]
 
 
-def run_crawl(
-    portals: Iterable[Portal],
-    db_path: str | Path,
-    *,
-    portals_file: str | Path | None = None,
-    settings: dict[str, Any] | None = None,
-    argv: list[str] | None = None,
-    options: dict[str, Any] | None = None,
-) -> RunSummary:
-    """Crawl ``portals`` into the archive at ``db_path``; blocks until done.
+def run_crawl(options: CrawlOptions, *, argv: list[str] | None = None) -> RunSummary:
+    """Crawl what ``options`` asks for into its archive; blocks until done.
 
-    Raises, before any request is sent, :class:`SettingsError` on a setting
-    it cannot use, :class:`civicnews.archive.ArchiveError` when the archive
-    cannot be opened for writing, and :class:`civicnews.lock.LockHeld` when
-    another run holds the archive's lock.  Every run that got the lock has its
-    ``crawl_runs`` row, completed even when the crawl raises (the exception is
-    then re-raised).
+    Raises, before the lock is taken and before any request is sent,
+    :class:`civicnews.errors.UsageError` on a setting, portal name, portals file or log
+    file it cannot use, :class:`civicnews.archive.ArchiveError` when the archive cannot be
+    opened for writing, and :class:`civicnews.lock.LockHeld` when another run holds the
+    archive's lock.  Every run that got the lock has its ``crawl_runs`` row, completed even
+    when the crawl raises (the exception is then re-raised).  ``argv`` is recorded with it.
     """
-    db_path = str(db_path)
-    portals = list(portals)
-    overrides: dict[str, Any] = {"CIVICNEWS_DB": db_path}
-    if portals_file:
-        overrides["CIVICNEWS_PORTALS_FILE"] = str(portals_file)
-    overrides.update(settings or {})
-    merged = project_settings(overrides)
-    thresholds = check_settings(merged)
+    merged = options.to_settings()
+    thresholds = Thresholds.from_settings(merged)
+    # --set CIVICNEWS_DB / CIVICNEWS_PORTALS_FILE win over the fields, like every --set.
+    db_path = str(merged.get("CIVICNEWS_DB"))
+    portals_file = merged.get("CIVICNEWS_PORTALS_FILE")
+    portals = select(load_registry(portals_file), options.portals)
+    check_log_file(merged.get("LOG_FILE"))
     # Fail fast, before the first request, on an unusable archive.
     connect(db_path).conn.close()
     lock = ArchiveLock(db_path, argv=argv)
@@ -193,44 +168,22 @@ def run_crawl(
     except LockError as exc:
         raise ArchiveError(str(exc.strerror or exc)) from None
     try:
-        return _locked_run(portals, db_path, portals_file, merged, thresholds, argv, options, lock)
+        return _locked_run(
+            portals, db_path, portals_file, merged, thresholds, argv, options.to_record(), lock
+        )
     finally:
         lock.release()
 
 
-class SettingsError(ValueError):
-    """A setting has a value civicnews cannot use: a configuration error (exit 2)."""
-
-
-def check_settings(settings: Settings) -> Thresholds:
-    """Check the settings a run reads before it starts; returns the health thresholds."""
-    problems = []
+def check_log_file(path: str | None) -> None:
+    """A log file that cannot be opened is a usage error, found before the run starts."""
+    if not path:
+        return
     try:
-        thresholds = Thresholds.from_settings(settings)
-    except ValueError as exc:
-        problems.append(str(exc))
-    try:
-        ExtractionThresholds.from_settings(settings)
-    except ValueError as exc:
-        problems.append(str(exc))
-    parsers = {
-        "CIVICNEWS_SINCE": date.fromisoformat,
-        "CIVICNEWS_REFRESH_AFTER_DAYS": float,
-        "CIVICNEWS_MAX_ARTICLES": int,
-        "CIVICNEWS_INCREMENTAL_STOP_AFTER": int,
-        "CIVICNEWS_DETECT_PAGES": int,
-    }
-    for name, parse in parsers.items():
-        value = settings.get(name)
-        if value in (None, ""):
-            continue
-        try:
-            parse(str(value))
-        except ValueError:
-            problems.append(f"{name}: cannot use {value!r}")
-    if problems:
-        raise SettingsError("; ".join(problems))
-    return thresholds
+        with open(path, "a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        raise UsageError(f"--log-file {path}: cannot write it ({exc.strerror or exc})") from None
 
 
 def _locked_run(

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from civicnews.errors import UsageError
 from civicnews.families import AUTO, NAMES, REGISTRY_CHOICES
 
 FAMILIES = NAMES  # the page-parser families (civicnews.families), besides "auto"
@@ -36,8 +37,8 @@ _KNOWN_KEYS = {
 }
 
 
-class RegistryError(ValueError):
-    """A portals file or entry is invalid; ``problems`` lists every issue found."""
+class RegistryError(UsageError):
+    """A portals file or entry is invalid (exit 2); ``problems`` lists every issue found."""
 
     def __init__(self, source: str, problems: list[str]):
         self.source = source

@@ -44,8 +44,14 @@ ITEM_PIPELINES = {
     "civicnews.pipelines.store.StorePipeline": 900,
 }
 
+# Every value below, and every one given with -s/--set, is checked before a crawl starts
+# (civicnews.crawl_options.SETTINGS says how); scrapy crawl gets the checks from this add-on.
+ADDONS = {"civicnews.crawl_options.SettingsCheck": 0}
+
 CIVICNEWS_DB = "archive.db"
 CIVICNEWS_BATCH_SIZE = 500
+CIVICNEWS_COMPRESS_LEVEL = 3  # zlib level of stored raw pages (0-9)
+CIVICNEWS_STORE_PROCESS = True  # write batches in a child process
 CIVICNEWS_MIN_BODY_CHARS = 20
 # family = "auto": pages whose summed markers settle the family when none is confident alone.
 CIVICNEWS_DETECT_PAGES = 5

@@ -81,7 +81,7 @@ def test_cli_export_and_verify_exit_codes(archive, tmp_path):
     "args,code,message",
     [
         (["export", "xml"], 2, "unknown format 'xml'"),
-        (["export", "jsonl", "--since", "2024-02-30"], 2, "--since: '2024-02-30' is not a date"),
+        (["export", "jsonl", "--since", "2024-02-30"], 2, "--since: expected a date as YYYY-MM-DD"),
         (["export", "jsonl", "--as-of", "yesterday"], 2, "--as-of: 'yesterday' is not"),
         (["export", "jsonl", "--since", "2024-03-01", "--until", "2024-02-01"], 2, "after"),
         (["export", "warc", "--excel"], 2, "--excel applies to the csv format only"),

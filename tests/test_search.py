@@ -199,7 +199,7 @@ def test_cli_search_text_and_json(archive_path):
         (["(dong"], 2, "invalid search query"),
         (['"dong'], 2, "unbalanced double quote"),
         (["   "], 2, "empty search query"),
-        (["dong", "--since", "2024-02-30"], 2, "not a date"),
+        (["dong", "--since", "2024-02-30"], 2, "expected a date as YYYY-MM-DD"),
         (["dong", "--since", "2024-02-01", "--until", "2024-01-01"], 2, "swap them"),
     ],
 )

@@ -51,7 +51,11 @@ def _crawl(db, pf, *extra, env=None):
             "CIVICNEWS_HEALTH_STALE_DAYS=soon",
             "CIVICNEWS_HEALTH_STALE_DAYS: expected a number of 0 or more, got 'soon'",
         ),
-        ("--set", "CIVICNEWS_SINCE=yesterday", "CIVICNEWS_SINCE: cannot use 'yesterday'"),
+        (
+            "--set",
+            "CIVICNEWS_SINCE=yesterday",
+            "CIVICNEWS_SINCE: expected a date as YYYY-MM-DD, got 'yesterday'",
+        ),
     ],
 )
 def test_bad_option_values_exit_2_with_one_line(tmp_path, pf, option, value, message):

@@ -8,29 +8,13 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date
 
 import click
 
 from civicnews.archive import Archive, ArchiveError, SearchError
 from civicnews.commands.options import db_option
-
-EXIT_USAGE = 2
-
-
-class UsageProblem(click.ClickException):
-    """Bad input from the user (query, dates): one line, exit code 2."""
-
-    exit_code = EXIT_USAGE
-
-
-def _day_option(value: str | None, name: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise UsageProblem(f"{name} {value!r} is not a date: write it as YYYY-MM-DD") from None
+from civicnews.errors import UsageError
+from civicnews.values import day as parse_day
 
 
 def _open(db: str) -> Archive:
@@ -66,14 +50,15 @@ def search(query, exact, portals, since, until, limit, as_json, db) -> None:
     must match), "a phrase", OR, AND, NOT, parentheses, prefix* and
     title:word (also sapo:, body:).
     """
-    since, until = _day_option(since, "--since"), _day_option(until, "--until")
+    since = parse_day(since, "--since") if since else None
+    until = parse_day(until, "--until") if until else None
     archive = _open(db)
     try:
         hits = archive.search(
             query, exact=exact, portal=portals, since=since, until=until, limit=limit
         )
     except SearchError as exc:
-        raise UsageProblem(str(exc)) from None
+        raise UsageError(str(exc)) from None
     except ArchiveError as exc:
         raise click.ClickException(str(exc)) from None
     finally:

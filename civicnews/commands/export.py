@@ -14,13 +14,7 @@ import time
 import click
 
 from civicnews.commands.options import db_option
-
-EXIT_USAGE = 2
-EXIT_EMPTY = 3
-
-
-class _UsageProblem(click.ClickException):
-    exit_code = EXIT_USAGE
+from civicnews.errors import EXIT_EMPTY
 
 
 class _EmptyProblem(click.ClickException):
@@ -63,15 +57,13 @@ def _progress(fmt: str):
 @click.option("--excel", is_flag=True, help="CSV only: add a UTF-8 BOM so Excel reads Vietnamese.")
 def export(fmt, out, portals, since, until, as_of, with_revisions, db, force, excel) -> None:
     """Export a snapshot as FORMAT: jsonl, csv, sqlite, warc or wacz (with a manifest)."""
-    from civicnews.export import EmptySelection, ExportError, UsageError, make_filters
+    from civicnews.export import EmptySelection, ExportError, make_filters
     from civicnews.export import export as run_export
 
     show = _progress(fmt)
     try:
         filters = make_filters(portals, since, until, as_of, with_revisions)
         manifest = run_export(fmt, db, out, filters, force=force, excel=excel, progress=show)
-    except UsageError as exc:
-        raise _UsageProblem(str(exc)) from None
     except EmptySelection as exc:
         raise _EmptyProblem(str(exc)) from None
     except ExportError as exc:
@@ -91,13 +83,11 @@ def export(fmt, out, portals, since, until, as_of, with_revisions, db, force, ex
 @click.argument("path", type=click.Path(dir_okay=False))
 def verify(path) -> None:
     """Check the snapshot at PATH against its manifest; one line per problem."""
-    from civicnews.export import ExportError, UsageError
+    from civicnews.export import ExportError
     from civicnews.export import verify as run_verify
 
     try:
         problems = run_verify(path)
-    except UsageError as exc:
-        raise _UsageProblem(str(exc)) from None
     except (ExportError, OSError) as exc:
         raise click.ClickException(str(exc)) from None
     for problem in problems:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+# A bad request (unknown format, bad date, existing output without --force) raises the
+# project's one UsageError (exit code 2); it is not an ExportError.
+from civicnews.errors import UsageError as UsageError
+
 
 class ExportError(RuntimeError):
     """The export cannot be made (archive unreadable, disk full...): exit code 1."""
-
-
-class UsageError(ExportError):
-    """A bad request: unknown format, bad date, existing output without --force: exit code 2."""
 
 
 class EmptySelection(ExportError):

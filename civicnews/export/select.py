@@ -33,6 +33,7 @@ from civicnews.archive import ArchiveError
 from civicnews.archive.db import archive_uri, open_readonly, schema_version
 from civicnews.archive.migrations.m002_revisions import text_hash
 from civicnews.export.errors import ExportError, UsageError
+from civicnews.values import day as parse_day
 
 #: Article columns holding JSON lists.
 JSON_COLUMNS = ("tags", "images", "attachments")
@@ -59,16 +60,6 @@ class Filters:
 
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def parse_day(value: str, option: str) -> str:
-    """Check a ``--since``/``--until`` value: a real calendar date written YYYY-MM-DD."""
-    try:
-        if not _DATE.fullmatch(value):
-            raise ValueError
-        return date.fromisoformat(value).isoformat()
-    except ValueError:
-        raise UsageError(f"{option}: {value!r} is not a date in the form YYYY-MM-DD") from None
 
 
 def parse_as_of(value: str) -> str:
@@ -99,8 +90,8 @@ def make_filters(
     with_revisions: bool = False,
 ) -> Filters:
     """Validate raw option values into :class:`Filters` (raises :class:`UsageError`)."""
-    since = parse_day(since, "--since") if since else None
-    until = parse_day(until, "--until") if until else None
+    since = parse_day(since, "--since").isoformat() if since else None
+    until = parse_day(until, "--until").isoformat() if until else None
     if since and until and since > until:
         raise UsageError(f"--since {since} is after --until {until}")
     return Filters(
