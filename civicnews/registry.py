@@ -8,6 +8,8 @@ fixes the file in one go instead of one error per run.
 
 from __future__ import annotations
 
+import os
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -23,6 +25,13 @@ FAMILIES = NAMES  # the page-parser families (civicnews.families), besides "auto
 DATE_ORDERS = ("DMY", "MDY", "YMD")
 DEFAULT_DELAY = 1.0
 DEFAULT_CONCURRENCY = 2
+# Bounds of a portal's politeness: more than an hour between requests is a typo, more than
+# 64 requests at once to one portal is an attack on it, not an archive of it.
+MAX_DELAY = 3600.0
+MAX_CONCURRENCY = 64
+# A portals file is a few KB of TOML; read no more than this (a path such as /dev/zero
+# would otherwise be read until memory runs out).
+MAX_FILE_BYTES = 1024 * 1024
 
 _KNOWN_KEYS = {
     "name",
@@ -126,11 +135,25 @@ def _build(key: str, raw: Any, problems: list[str]) -> Portal | None:
             f"{where} date_order {date_order!r} must be one of {', '.join(DATE_ORDERS)}"
         )
     delay = raw.get("delay", DEFAULT_DELAY)
-    if isinstance(delay, bool) or not isinstance(delay, int | float) or delay < 0:
-        problems.append(f"{where} delay must be a number of seconds >= 0, got {delay!r}")
+    # TOML has inf and nan: a delay of inf hangs the crawl, nan slips past every comparison.
+    if (
+        isinstance(delay, bool)
+        or not isinstance(delay, int | float)
+        or not 0 <= delay <= MAX_DELAY  # False for nan
+    ):
+        problems.append(
+            f"{where} delay must be a number of seconds from 0 to {MAX_DELAY:g}, got {delay!r}"
+        )
     concurrency = raw.get("concurrency", DEFAULT_CONCURRENCY)
-    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-        problems.append(f"{where} concurrency must be an integer >= 1, got {concurrency!r}")
+    if (
+        isinstance(concurrency, bool)
+        or not isinstance(concurrency, int)
+        or not 1 <= concurrency <= MAX_CONCURRENCY
+    ):
+        problems.append(
+            f"{where} concurrency must be a whole number from 1 to {MAX_CONCURRENCY}, "
+            f"got {concurrency!r}"
+        )
     name = raw.get("name", key)
     if not isinstance(name, str):
         problems.append(f"{where} name must be a string")
@@ -161,6 +184,30 @@ def _read_toml(text: str, source: str) -> dict[str, Any]:
     return portals
 
 
+def _read_file(path: Path, source: str) -> str:
+    """The file's text: a regular file of at most MAX_FILE_BYTES, in UTF-8."""
+    try:
+        # O_NONBLOCK: opening a FIFO would otherwise wait for a writer forever.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise RegistryError(source, [f"cannot read portals file: {exc}"]) from None
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise RegistryError(source, ["cannot read portals file: not a regular file"])
+        try:
+            data = f.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            raise RegistryError(source, [f"cannot read portals file: {exc}"]) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise RegistryError(
+            source, [f"cannot read portals file: larger than {MAX_FILE_BYTES // 1024} KiB"]
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RegistryError(source, [f"cannot read portals file: not UTF-8 ({exc})"]) from None
+
+
 def load_registry(portals_file: str | Path | None = None) -> dict[str, Portal]:
     """Return the built-in portals, overridden/extended by ``portals_file``.
 
@@ -172,10 +219,7 @@ def load_registry(portals_file: str | Path | None = None) -> dict[str, Portal]:
     if portals_file is not None:
         path = Path(portals_file)
         source = str(path)
-        try:
-            text = path.read_text("utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise RegistryError(source, [f"cannot read portals file: {exc}"]) from None
+        text = _read_file(path, source)
         for key, entry in _read_toml(text, source).items():
             if isinstance(entry, dict) and isinstance(raw.get(key), dict):
                 raw[key] = {**raw[key], **entry}
