@@ -22,7 +22,7 @@ from typing import Any
 
 from scrapy.settings import BaseSettings, Settings
 
-from civicnews import __version__
+from civicnews import __version__, registry
 from civicnews import values as v
 from civicnews.errors import EXIT_USAGE, UsageError
 
@@ -54,7 +54,7 @@ def _optional(parse: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[
 _count = partial(v.integer, minimum=0)
 _share = partial(v.number, minimum=0.0, maximum=1.0)
 _seconds = partial(v.number, minimum=0.0, maximum=86_400.0)
-# Requests in flight: beyond this a portal is being attacked, not archived.
+# Requests in flight over all portals (each portal: registry.MAX_CONCURRENCY).
 MAX_CONCURRENCY = 1000
 
 #: Every setting civicnews reads or relies on, and how to read a value given for it.
@@ -108,7 +108,9 @@ SETTINGS: dict[str, Callable[[Any, str], Any]] = {
     "CLOSESPIDER_ERRORCOUNT": _count,
     "CONCURRENT_ITEMS": partial(v.integer, minimum=1, maximum=100_000),
     "CONCURRENT_REQUESTS": partial(v.integer, minimum=1, maximum=MAX_CONCURRENCY),
-    "CONCURRENT_REQUESTS_PER_DOMAIN": partial(v.integer, minimum=1, maximum=MAX_CONCURRENCY),
+    "CONCURRENT_REQUESTS_PER_DOMAIN": partial(
+        v.integer, minimum=1, maximum=registry.MAX_CONCURRENCY
+    ),
     "COOKIES_ENABLED": v.boolean,
     "DEPTH_LIMIT": _count,
     "DNS_TIMEOUT": partial(v.number, minimum=0.0, maximum=3600.0, above_minimum=True),
@@ -119,7 +121,6 @@ SETTINGS: dict[str, Callable[[Any, str], Any]] = {
     "LOG_ENABLED": v.boolean,
     "LOG_FILE": _optional(v.text),
     "LOG_LEVEL": _log_level,
-    "RANDOMIZE_DOWNLOAD_DELAY": v.boolean,
     "REDIRECT_ENABLED": v.boolean,
     "REDIRECT_MAX_TIMES": _count,
     "RETRY_ENABLED": v.boolean,
@@ -152,7 +153,9 @@ def check_settings(settings: Mapping[str, Any] | BaseSettings) -> dict[str, Any]
         raise UsageError("; ".join(problems))
     if isinstance(settings, BaseSettings):
         for name, value in typed.items():
-            settings.set(name, value, priority=settings.getpriority(name) or "project")
+            if value != settings[name] or type(value) is not type(settings[name]):
+                # At the priority it had: a default must stay a default for Scrapy.
+                settings.set(name, value, priority=settings.getpriority(name) or 0)
     return typed
 
 
