@@ -135,15 +135,21 @@ class WriterProcess:
 
 
 def serve(inbox: Connection, outbox: Connection, path: str, compress_level: int) -> None:
-    """The child's loop: open the archive, then write each batch it is sent, in order."""
+    """The child's loop: open the archive, then write each batch it is sent, in order.
+
+    Returns quietly when the crawl process is gone (end of file on the way in, a broken
+    pipe on the way out, as after a SIGKILL of the crawl alone): the batch in hand is
+    committed, and there is nobody left to tell.
+    """
     try:
         db = connect(path)
     except ArchiveError as exc:
-        outbox.send(("error", str(exc)))
+        _answer(outbox, ("error", str(exc)))
         return
     writer = ArchiveWriter(db, compress_level=compress_level)
-    outbox.send(("ready", None))
     try:
+        if not _answer(outbox, ("ready", None)):
+            return
         while True:
             try:
                 kind, payload = inbox.recv()
@@ -151,11 +157,21 @@ def serve(inbox: Connection, outbox: Connection, path: str, compress_level: int)
                 return  # the crawl process is gone; committed batches stay
             if kind == "close":
                 break
-            outbox.send(_write(writer, payload, path))
+            if not _answer(outbox, _write(writer, payload, path)):
+                return
     finally:
         writer.close()
         db.conn.close()
-    outbox.send(("closed", None))
+    _answer(outbox, ("closed", None))
+
+
+def _answer(outbox: Connection, message: tuple[str, Any]) -> bool:
+    """Send to the crawl process; False when it is gone (the pipe is broken)."""
+    try:
+        outbox.send(message)
+    except BrokenPipeError:
+        return False
+    return True
 
 
 def _write(writer: ArchiveWriter, items: list[Any], path: str) -> tuple[str, Any]:
