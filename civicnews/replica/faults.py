@@ -42,6 +42,8 @@ Permanent (every request of a hit page):
 ``mislabel``       body in UTF-8, header says ``charset=windows-1258``                      -
 ``mislabel-1258``  body in windows-1258, header and ``<meta>`` say UTF-8                    -
 ``bom``            UTF-8 body with a byte-order mark, header says ``charset=windows-1258``  -
+``bad-bytes``      UTF-8 body, header and ``<meta>`` say so, with ARG stray bytes (0xFF)     3
+                   in the article text, as a careless copy-paste leaves them
 ``nfd``            all text decomposed (NFD), as Word/macOS pastes it                       -
 ``broken-html``    no ``</p>``, ``</li>``, ``</td>``, ``</tr>``; a stray ``</body></html>``  -
                    right after ``<body>`` (lxml stops parsing there), unclosed tags and
@@ -115,6 +117,7 @@ CATALOGUE: dict[str, FaultInfo] = {
     "mislabel": FaultInfo(False, None, "UTF-8 body, header says windows-1258"),
     "mislabel-1258": FaultInfo(False, None, "windows-1258 body, header says UTF-8"),
     "bom": FaultInfo(False, None, "UTF-8 body with BOM, header says windows-1258"),
+    "bad-bytes": FaultInfo(False, 3, "UTF-8 body with ARG invalid bytes, declared UTF-8"),
     "nfd": FaultInfo(False, None, "text in NFD"),
     "broken-html": FaultInfo(False, None, "unclosed tags, stray </body></html>"),
     "huge": FaultInfo(False, 9 * 1024 * 1024, "page padded to ARG bytes"),
@@ -127,7 +130,7 @@ CATALOGUE: dict[str, FaultInfo] = {
 
 #: Faults that replace the answer (first in SPEC order wins), and those that transform it.
 _FAILURES = ("500", "503", "429", "timeout", "drop", "redirect-loop", "redirect-chain")
-_ENCODINGS = ("cp1258", "mislabel", "mislabel-1258", "bom")
+_ENCODINGS = ("cp1258", "mislabel", "mislabel-1258", "bom", "bad-bytes")
 
 _FAULT_RE = re.compile(
     r"^(?P<name>[a-z0-9][a-z0-9-]*)(?:=(?P<arg>[0-9]*\.?[0-9]+[kM]?))?"
@@ -489,6 +492,8 @@ class FaultyRenderer:
                 content_type = "text/html; charset=windows-1258"
             elif encoding.name == "mislabel-1258":
                 body = encode_cp1258(text)
+            elif encoding.name == "bad-bytes":
+                body = _stray_bytes(body, int(encoding.arg or 0))
             else:  # bom
                 body = b"\xef\xbb\xbf" + body
                 content_type = "text/html; charset=windows-1258"
@@ -574,6 +579,13 @@ def _inject(text: str, markup: str) -> str:
     """Insert `markup` before the last </body>, or at the end of a page without one."""
     at = text.lower().rfind("</body>")
     return text + markup if at < 0 else text[:at] + markup + text[at:]
+
+
+def _stray_bytes(body: bytes, count: int) -> bytes:
+    """0xFF (never valid in UTF-8) after the first `count` commas of the article's paragraphs."""
+    start = body.find(b"<p")
+    head, text = (body, b"") if start < 0 else (body[:start], body[start:])
+    return head + text.replace(b", ", b",\xff ", count)
 
 
 def _set_meta_charset(text: str, charset: str) -> str:
