@@ -22,6 +22,7 @@ from scrapy.settings import Settings
 
 from civicnews import runs
 from civicnews.archive import ArchiveError, connect
+from civicnews.crawl_log import terminal_log
 from civicnews.crawl_options import CrawlOptions, project_settings
 from civicnews.errors import EXIT_FAILED, EXIT_OK, UsageError
 from civicnews.extraction import (
@@ -168,9 +169,10 @@ def run_crawl(options: CrawlOptions, *, argv: list[str] | None = None) -> RunSum
     except LockError as exc:
         raise ArchiveError(str(exc.strerror or exc)) from None
     try:
-        return _locked_run(
-            portals, db_path, portals_file, merged, thresholds, argv, options.to_record(), lock
-        )
+        with terminal_log(merged):
+            return _locked_run(
+                portals, db_path, portals_file, merged, thresholds, argv, options.to_record(), lock
+            )
     finally:
         lock.release()
 
