@@ -206,11 +206,21 @@ def demo(db, articles, seed, verbose) -> None:
         server.start()
     except OSError as exc:
         raise click.ClickException(f"cannot start the replica portal: {exc}") from None
+    # The replica listens on a free port, a new one each run.  Crawled as
+    # http://127.0.0.1:PORT/..., every rerun would archive every article again under
+    # new URLs.  The archive's URLs name a fixed host instead, and the replica is
+    # reached as the HTTP proxy of that host: reruns find their articles archived,
+    # two demos can run at once, and a .invalid name (RFC 2606) can never resolve,
+    # so nothing can leave the machine even if the proxy were bypassed.
+    start_url = f"http://{DEMO_HOST}{server.renderer.start_path}"
+    os.environ["http_proxy"] = server.url  # Scrapy's HttpProxyMiddleware reads it
     try:
         with tempfile.TemporaryDirectory() as tmp:
             portals_file = Path(tmp) / "portals.toml"
-            portals_file.write_text(demo_portals_toml(server.start_url), "utf-8")
-            click.echo(f"Replica portal serving {articles} articles at {server.start_url}")
+            portals_file.write_text(demo_portals_toml(start_url), "utf-8")
+            click.echo(
+                f"Replica portal serving {articles} articles at {start_url} (on {server.url})"
+            )
             options = CrawlOptions(
                 portals=("demo",),
                 db=db,
@@ -247,6 +257,10 @@ def _bin_dir() -> str:
         return os.path.relpath(here) + os.sep
     except ValueError:
         return str(here) + os.sep
+
+
+#: The host name of the demo portal in the archive's URLs (see demo()).
+DEMO_HOST = "bactuliem.demo.invalid"
 
 
 def demo_portals_toml(start_url: str) -> str:

@@ -193,7 +193,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_error(400, "Bad Content-Length")
             return
         body = self.rfile.read(length) if length > 0 else b""
-        path, _, query = self.path.partition("?")
+        path, _, query = _origin_form(self.path).partition("?")
         replica = self.server.replica
         try:
             response = replica.renderer.handle(method, path, query, self.headers, body)
@@ -230,6 +230,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if method != "HEAD":
             self.wfile.write(response.body)
+
+
+def _origin_form(target: str) -> str:
+    """``/path?query`` of a request target, also when sent to the replica as to a proxy
+    (``GET http://host/path?query``): ``civicnews demo`` crawls it under a fixed host name."""
+    match = re.match(r"https?://[^/?#]*", target)
+    if match is None:
+        return target
+    return target[match.end() :] or "/"
 
 
 def _conditional(
