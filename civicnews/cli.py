@@ -214,6 +214,8 @@ def demo(db, articles, seed, verbose) -> None:
     # so nothing can leave the machine even if the proxy were bypassed.
     start_url = f"http://{DEMO_HOST}{server.renderer.start_path}"
     os.environ["http_proxy"] = server.url  # Scrapy's HttpProxyMiddleware reads it
+    for bypass in ("no_proxy", "NO_PROXY"):  # a no_proxy=* of the user's would skip it
+        os.environ.pop(bypass, None)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             portals_file = Path(tmp) / "portals.toml"
