@@ -3,7 +3,8 @@
 They open the archive with ``civicnews.archive.db.open_readonly``: any file name (URI syntax
 characters included), never a byte written to what they open, a one-line refusal of what is
 not a civicnews archive, and archives on read-only media.  The read-only cases use real tmpfs
-mounts remounted read-only (the suite runs as root, so permission bits would not stop SQLite).
+mounts remounted read-only, and permission bits (0444 file, 0555 directory) for a CLI run as
+root without the capabilities that let root ignore them.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from civicnews.archive import Archive, SearchError
-from tests.conftest import portal_toml, rows, run_cli
+from tests.conftest import ROOT, portal_toml, rows, run_cli
 from tests.test_export_formats import ORDER, small_archive
 
 #: Companions SQLite itself makes beside a WAL archive for any reader (mode=ro included);
@@ -191,6 +193,50 @@ def test_every_reading_command_works_on_a_read_only_mount(crawled, tmpfs, tmp_pa
         assert f"exported {expected} articles" in out.stdout
         assert run_cli("verify", str(tmp_path / name)).returncode == 0
     assert rows(tmp_path / "s.db", "SELECT count(*) FROM articles") == [(expected,)]
+
+
+def _without_root_override(*args: str):
+    """The real CLI as root without the capabilities that let root ignore permission bits
+    (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH), so a 0444 file and a 0555 directory stop it
+    as they stop any user (setpriv is part of util-linux)."""
+    drop = "-dac_override,-dac_read_search"
+    return subprocess.run(
+        ["setpriv", f"--bounding-set={drop}", sys.executable, "-m", "civicnews", *args],
+        cwd=ROOT, capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+
+
+def test_every_reading_command_works_on_a_read_only_file_in_a_read_only_directory(
+    crawled, tmp_path
+):
+    shelf = tmp_path / "shelf"
+    shelf.mkdir()
+    db = shelf / "archive.db"
+    shutil.copy(crawled, db)
+    db.chmod(0o444)
+    shelf.chmod(0o555)
+    try:
+        probe = _without_root_override("--version")
+        assert probe.returncode == 0, probe.stderr
+        expected = rows(crawled, "SELECT count(*) FROM articles")[0][0]
+        stats = _without_root_override("stats", "--json", "--db", str(db))
+        assert stats.returncode == 0, stats.stderr
+        assert json.loads(stats.stdout)["totals"]["articles"] == expected
+        runs = _without_root_override("runs", "--db", str(db))
+        assert runs.returncode == 0, runs.stderr
+        found = _without_root_override("search", "phuong", "--json", "--db", str(db))
+        assert found.returncode == 0 and json.loads(found.stdout), found.stderr
+        out = tmp_path / "s.jsonl"
+        done = _without_root_override("export", "jsonl", "--db", str(db), "--out", str(out))
+        assert done.returncode == 0, done.stderr
+        assert len(out.read_text("utf-8").splitlines()) == expected
+        refused = _without_root_override(
+            "export", "jsonl", "--db", str(db), "--out", str(shelf / "s.jsonl")
+        )
+        _one_line_error(refused, 1, f"cannot write {shelf / 's.jsonl'}: ")
+        assert _names(shelf) == {"archive.db"}
+    finally:
+        shelf.chmod(0o755)
 
 
 def test_export_onto_a_read_only_mount_is_one_line_and_exit_1(crawled, tmpfs):

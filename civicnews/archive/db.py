@@ -222,21 +222,23 @@ def _connect_readonly(path: Path) -> sqlite3.Connection:
 
     A reader of a WAL archive needs its ``-shm`` file (and SQLite makes it, with an empty
     ``-wal``, when they are missing).  Where they cannot be made (a read-only file
-    system, a directory the user cannot write) ``mode=ro`` cannot open the archive, so it
-    is read as ``immutable=1``: SQLite then takes no locks and ignores any ``-wal`` file.
-    That is safe here because nothing can write the archive either: a writer needs the
-    same files.  It would not be safe with a non-empty ``-wal`` left by a crawl that was
-    killed: its last committed batches are only in that file, so that case is refused.
+    system: SQLITE_CANTOPEN; a directory the user cannot write: SQLITE_READONLY_DIRECTORY)
+    ``mode=ro`` cannot open the archive, so it is read as ``immutable=1``: SQLite then
+    takes no locks and ignores any ``-wal`` file.  That is safe here because nothing can
+    write the archive either: a writer needs the same files.  It would not be safe with a
+    non-empty ``-wal`` left by a crawl that was killed: its last committed batches are
+    only in that file, so that case is refused.  (One case stays unsafe: another user
+    crawling into a directory this user cannot write, caught between two batches with an
+    empty ``-wal``; the reader then sees the archive as of the last checkpoint.)
     """
+    conn = sqlite3.connect(archive_uri(path, mode="ro"), uri=True, timeout=10, isolation_level=None)
     try:
-        conn = sqlite3.connect(
-            archive_uri(path, mode="ro"), uri=True, timeout=10, isolation_level=None
-        )
         # Opening is lazy: the first read opens the file (and the -shm of a WAL archive).
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         return conn
     except sqlite3.OperationalError as exc:
-        if "unable to open" not in str(exc):
+        conn.close()
+        if not _cannot_share_memory(exc):
             raise
     wal = path.with_name(path.name + "-wal")
     if wal.exists() and wal.stat().st_size > 0:
@@ -253,6 +255,12 @@ def _connect_readonly(path: Path) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+def _cannot_share_memory(exc: sqlite3.Error) -> bool:
+    """Did ``mode=ro`` fail only for want of a writable place for the -shm file?"""
+    name = getattr(exc, "sqlite_errorname", "")
+    return name.startswith(("SQLITE_CANTOPEN", "SQLITE_READONLY")) or "unable to open" in str(exc)
 
 
 def _explain_readonly(exc: sqlite3.Error, path: Path) -> str:
