@@ -52,11 +52,21 @@ def test_seed_article_row(crawled):
     _, db, _, _ = crawled
     (row,) = rows(
         db,
-        "SELECT title, published_at, published_raw, author, body_text FROM articles "
-        "WHERE title = ?",
+        "SELECT title, published_at, published_raw, author, body_text, rules, posted_by "
+        "FROM articles WHERE title = ?",
         (SEED_TITLE,),
     )
-    title, published_at, published_raw, author, body = row
+    title, published_at, published_raw, author, body, rules, posted_by = row
+    # Which rule read each field, stored with the row (the family's selectors, then shared).
+    assert json.loads(rules) == {
+        "title": "liferay:.header-title",
+        "published": "liferay:.asset-metadata",
+        "body": "liferay:.journal-content-article",
+        "author": "common:byline-right",
+        "category": "liferay:selectors",
+        "related": "liferay:selectors",
+    }
+    assert posted_by is None
     assert published_at == "2018-12-01T09:07:00+07:00"
     assert published_raw == "01/12/2018 - 09:07 AM"
     assert author == "Minh Vịnh"

@@ -63,13 +63,18 @@ def test_generic_rows_match_the_ground_truth(crawled, family):
         r[0]: r
         for r in rows(
             db,
-            "SELECT url, title, published_at, body_text, extractor FROM articles WHERE portal = ?",
+            "SELECT url, title, published_at, body_text, extractor, rules FROM articles "
+            "WHERE portal = ?",
             (_key(family),),
         )
     }
     for art in truth[family]:
-        url, title, published_at, body, extractor = stored[art["url"]]
+        url, title, published_at, body, extractor, rules = stored[art["url"]]
         assert extractor == "generic"
+        # Each stored field names the rule that read it (the shared rules: common:/meta:).
+        rules = json.loads(rules)
+        assert rules["title"].startswith(("common:", "meta:")), rules
+        assert rules["body"] == "common:main-block"
         assert title == art["title"], url
         assert published_at == art["published_at"], url
         for snippet in art["body_snippets"]:

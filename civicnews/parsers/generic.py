@@ -60,9 +60,46 @@ def parse(url: str, html: str) -> Page:
             page.article = _article(sel, root, block, (title, title_el, title_rule), url, stats)
             return page
     listing = _listing(root, url, stats)
+    # A page that pages is a listing; one at an article's URL with its title over a video or
+    # photos is an article with little or no text.
+    found = (
+        None
+        if listing.next_pages or not links.article_like(url)
+        else _titled_media(sel, root, stats)
+    )
+    if found is not None:
+        block, title_el, rule = found
+        title = normalize_inline(" ".join(title_el.itertext())) or ""
+        page.article = _article(sel, root, block, (title, title_el, rule), url, stats)
+        return page
     if listing.entries or listing.next_pages:
         page.listing = listing
     return page
+
+
+_MEDIA = ("video", "iframe", "object", "embed", "img", "audio")
+
+
+def _titled_media(
+    sel: Selector, root: etree._Element, stats: mainblock.Stats
+) -> tuple[etree._Element, etree._Element, str] | None:
+    """An article page whose body is a video or photos (no text to find it by): a heading
+    printing exactly the page's title (``og:title`` / ``<title>`` without the site name), and
+    the nearest box around it holding the media; None when the page has no such heading."""
+    wanted, _rule = meta.page_title(sel)
+    if not wanted:
+        return None
+    for el in root.iter("h1", "h2", "h3", "h4"):
+        if mainblock.in_skipped(el, stats) or normalize_inline(" ".join(el.itertext())) != wanted:
+            continue
+        box = el.getparent()
+        for _ in range(4):
+            if box is None or box.tag in ("body", "html"):
+                break
+            if any(m is not el for m in box.iter(*_MEDIA)):
+                return box, el, "common:title-heading"
+            box = box.getparent()
+    return None
 
 
 # --- text statistics and the main block ---------------------------------------------------------

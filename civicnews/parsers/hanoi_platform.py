@@ -75,9 +75,10 @@ def parse(url: str, html: str) -> Page:
     page = Page(url=url)
     body = _first(sel, _BODY)
     if body is not None:
-        title = _title(sel)
+        title, title_rule = _title(sel)
         if title:
             page.article = _article(sel, body, title, url)
+            page.article.rules["title"] = title_rule
             return page
     entries = _entries(sel, url) or _platform_entries(sel, url)
     pager = _pager(sel, url) if entries else None
@@ -141,7 +142,7 @@ def _text(node: Selector | etree._Element) -> str:
     return normalize_inline(" ".join(root.itertext())) or ""
 
 
-def _title(sel: Selector) -> str | None:
+def _title(sel: Selector) -> tuple[str | None, str]:
     for css in _TITLE:
         for node in sel.css(css):
             text = _text(node)
@@ -151,8 +152,8 @@ def _title(sel: Selector) -> str | None:
                 and fold_key(text) not in related.RELATED_HEADINGS
                 and not node.xpath("ancestor::header | ancestor::*[contains(@class,'header')]")
             ):
-                return text
-    return meta.meta(sel, "og:title")
+                return text, f"{FAMILY}:{css}"
+    return meta.meta(sel, "og:title"), "meta:og:title"
 
 
 # --- article ----------------------------------------------------------------------------------
@@ -181,9 +182,19 @@ def _article(sel: Selector, body: Selector, title: str, url: str) -> Article:
     sapo = _text(sapo_node) if sapo_node is not None else None
     if sapo:
         lines = [line for line in lines if line != sapo]
-    published_raw = _date(sel) or body_date
+    published_raw, date_rule = _date(sel)
+    if published_raw is None and body_date:
+        published_raw, date_rule = body_date, "common:date-line-body-top"
     if published_raw is None:
         published_raw = meta.meta(sel, "article:published_time", "pubdate", "datePublished")
+        date_rule = "meta:article:published_time"
+    byline_node = _byline(sel) if author is None else None
+    rules = {
+        "published": published_raw and date_rule,
+        "author": (author and f"common:{author_rule}") or (byline_node and f"{FAMILY}:author"),
+        "body": f"{FAMILY}:{_body_rule(sel)}",
+        "sapo": sapo and f"{FAMILY}:sapo",
+    }
     crumbs = meta.breadcrumb(sel)
     category = meta.category_from_breadcrumb(crumbs, title)
     if category is None:
@@ -192,7 +203,7 @@ def _article(sel: Selector, body: Selector, title: str, url: str) -> Article:
     article = Article(
         title=title,
         published_raw=published_raw,
-        author=author or _byline(sel),
+        author=author or byline_node,
         body_text="\n".join(lines),
         sapo=sapo or None,
         category=category or None,
@@ -203,8 +214,13 @@ def _article(sel: Selector, body: Selector, title: str, url: str) -> Article:
         canonical_url=meta.canonical(sel, url),
         related=related_news,
         extractor=FAMILY,
+        rules={k: v for k, v in rules.items() if v},
     )
     return cascade.complete(article, sel, body.root, FAMILY)
+
+
+def _body_rule(sel: Selector) -> str:
+    return next((css for css in _BODY if sel.css(css)), "body")
 
 
 def common_titles(root: etree._Element, url: str, found: list[Link]) -> None:
@@ -248,18 +264,18 @@ def _inner_related(body: etree._Element, boxes: list[etree._Element]) -> list[et
     return out
 
 
-def _date(sel: Selector) -> str | None:
+def _date(sel: Selector) -> tuple[str | None, str | None]:
     for css in _DATE:
         for node in sel.css(css):
             raw = datelines.first_date_text([_text(node)]) or datelines.first_date_text(
                 node.css("::text").getall()
             )
             if raw:
-                return raw
+                return raw, f"{FAMILY}:{css}"
             title = node.attrib.get("title")
             if title and datelines.looks_like_date_line(normalize_inline(title) or ""):
-                return normalize_inline(title)
-    return None
+                return normalize_inline(title), f"{FAMILY}:{css}[title]"
+    return None, None
 
 
 def _byline(sel: Selector) -> str | None:

@@ -142,6 +142,11 @@ def _article(sel, full, body, url: str) -> Article:
     if author == posted_by:
         author = author_line = None
     rules["author"] = author and f"common:{author_rule}"
+    if author is None and posted_by and not byline.is_account(posted_by):
+        # The template's poster line holds a person's name and no byline closes the body:
+        # that name is the author (an account such as "admin admin" never is).
+        author, author_line, posted_by, account_line = posted_by, account_line, None, None
+        rules["author"], rules["posted_by"] = f"{FAMILY}:{_ACCOUNT}", None
     sapo, sapo_drop = None, []
     for css in _SAPO:
         nodes = (full or sel).css(css)
