@@ -24,14 +24,13 @@ from urllib.parse import urljoin
 from w3lib.encoding import html_body_declared_encoding
 
 from civicnews.dates import parse_date, to_iso
+from civicnews.families import FAMILIES, GENERIC
 from civicnews.middlewares.encoding import true_encoding
 from civicnews.parsers import Page, parse_page
 from civicnews.parsers.links import clean_url
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-#: Families with a parser of their own; any other family is read by the generic parser only.
-FAMILIES = ("liferay", "hanoi-platform", "sharepoint", "aspnet-table", "generic")
 #: What is scored on an article and on a listing.
 ARTICLE_FIELDS = ("title", "date", "day", "author", "posted_by", "sapo", "body")
 LISTING_FIELDS = ("entries", "entry_dates", "next_pages")
@@ -101,7 +100,7 @@ def expected(case: Case) -> dict[str, Any]:
 
 def parsers_for(family: str | None) -> list[str]:
     """The family's own parser (when there is one), then the generic parser."""
-    own = [family] if family in FAMILIES and family != "generic" else []
+    own = [family] if family in FAMILIES and family != GENERIC else []
     return [*own, "generic"]
 
 
