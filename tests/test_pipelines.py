@@ -97,12 +97,13 @@ def put(pipe, item) -> None:
         pipe.write_batch(batch)
 
 
-def _store(path, batch=2, process=True):
+def _store(path, batch=2, process=True, **settings):
     crawler = get_crawler(
         settings_dict={
             "CIVICNEWS_DB": str(path),
             "CIVICNEWS_BATCH_SIZE": batch,
             "CIVICNEWS_STORE_PROCESS": process,
+            **settings,
         }
     )
     crawler.stats = MemoryStatsCollector(crawler)
@@ -198,6 +199,20 @@ def test_store_writer_process_reports_archive_errors_in_one_line(tmp_path):
     with pytest.raises(RuntimeError, match="failed on a batch"):
         pipe.writer.write([object()])
     pipe.writer.close()
+
+
+@pytest.mark.parametrize("process", [True, False], ids=["writer-process", "thread"])
+def test_any_error_while_storing_fails_the_store_not_just_the_log(tmp_path, process):
+    """zlib refuses level 42: not an archive error, but the batch is lost just the same."""
+    db = tmp_path / "a.db"
+    pipe, s = _store(db, batch=1, process=process, CIVICNEWS_COMPRESS_LEVEL=42)
+    put(pipe, item(url="https://p.gov.vn/a/1", status=200, response_body=b"<html>trang</html>"))
+    message = s.get_value("civicnews/archive_error")
+    assert message == "storing a batch of 1 items failed: zlib.error: Bad compression level"
+    assert pipe.failed
+    put(pipe, item(url="https://p.gov.vn/a/2"))  # a failed store takes no more items
+    pipe.close()
+    assert rows(db, "SELECT count(*) FROM articles") == [(0,)]
 
 
 @pytest.mark.parametrize(

@@ -142,6 +142,13 @@ class StorePipeline:
         except (sqlite3.Error, ArchiveError) as exc:
             self._fail(explain(exc, self.db_path) if isinstance(exc, sqlite3.Error) else str(exc))
             return
+        except Exception as exc:
+            # Anything else (a bad zlib level, a bug) loses the batch just the same: the
+            # run must fail, not log a traceback and report success.  The traceback goes
+            # to the log; the writer process sends its own as the message.
+            logger.error("storing a batch of %d items failed", len(items), exc_info=True)
+            self._fail(f"storing a batch of {len(items)} items failed: {_last_line(exc)}")
+            return
         if self.stats:
             for name in ("new", "known", "changed", "gone", "gone_unknown", "not_modified"):
                 value = getattr(result, name)
@@ -165,3 +172,17 @@ class StorePipeline:
     def _stop_crawl(self) -> None:
         if self.crawler.crawling:
             deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_error"))
+
+
+def _last_line(exc: BaseException) -> str:
+    """One line for an unexpected error; of a traceback sent as its message, the last line."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    if len(lines) > 1:
+        return lines[-1]
+    kind = type(exc)
+    name = (
+        kind.__qualname__
+        if kind.__module__ == "builtins"
+        else f"{kind.__module__}.{kind.__qualname__}"
+    )
+    return f"{name}: {lines[0]}" if lines else name
