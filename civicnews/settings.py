@@ -40,6 +40,8 @@ ITEM_PIPELINES = {
     "civicnews.pipelines.normalize.NormalizeTextPipeline": 100,
     "civicnews.pipelines.dates.ParseDatePipeline": 200,
     "civicnews.pipelines.validate.ValidatePipeline": 300,
+    # Before what counts stored articles and the store: --max-articles bounds what is stored.
+    "civicnews.pipelines.maxarticles.MaxArticlesPipeline": 750,
     "civicnews.pipelines.extraction.ExtractionPipeline": 800,
     "civicnews.pipelines.store.StorePipeline": 900,
 }
@@ -68,7 +70,6 @@ SPIDER_MIDDLEWARES = {
 EXTENSIONS = {
     # After AutoThrottle (0): its floor is put back after AutoThrottle adjusts a slot.
     "civicnews.extensions.crawldelay.CrawlDelay": 500,
-    "civicnews.extensions.maxarticles.MaxArticles": 500,
     "civicnews.extensions.progress.Progress": 500,
     "civicnews.extensions.failures.FailuresExtension": 500,
 }
@@ -85,6 +86,7 @@ CIVICNEWS_PROGRESS_INTERVAL = 1.0
 CIVICNEWS_HEALTH_MAX_PARSE_FAILED_SHARE = 0.2
 CIVICNEWS_HEALTH_MIN_ARTICLE_PAGES = 5
 CIVICNEWS_HEALTH_MAX_FAILED_REQUEST_SHARE = 0.2
+CIVICNEWS_HEALTH_MIN_FAILED_PAGES = 3  # fewer new failures are never an outage
 CIVICNEWS_HEALTH_STALE_DAYS = 14
 CIVICNEWS_HEALTH_ALLOWED_FINISH_REASONS = ["finished", "closespider_timeout", "max_articles"]
 # Extraction health (civicnews.extraction): a sharp fall in a field's share warns, never fails.
@@ -109,6 +111,9 @@ CIVICNEWS_LISTING_DEPTH_LIMIT = 1000  # listing-to-listing hops from a start URL
 CIVICNEWS_URL_CLEANUP = True
 CIVICNEWS_FAILURES_ENABLED = True
 CIVICNEWS_FAILURES_BATCH_SIZE = 100
+# A failed article is tried again after 1, 2, 4... days, and given up after 6 failures in a row.
+CIVICNEWS_FAILED_RETRY_DAYS = 1.0
+CIVICNEWS_FAILED_GIVE_UP_AFTER = 6
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
