@@ -51,6 +51,7 @@ class PortalResult:
     dropped: int = 0
     date_unparsed: int = 0
     errors: int = 0
+    given_up: int = 0
     elapsed_seconds: float = 0.0
     archive_error: str | None = None
     # Shares of stored articles with title, date, time, author, body (civicnews.extraction).
@@ -73,7 +74,8 @@ class PortalResult:
             + int(stats.get("civicnews/incremental/known_skipped", 0)),
             dropped=int(stats.get("civicnews/dropped", 0)),
             date_unparsed=int(stats.get("civicnews/date_unparsed", 0)),
-            errors=int(stats.get("log_count/ERROR", 0)),
+            errors=count_errors(stats),
+            given_up=int(stats.get("civicnews/failed_pages/given_up", 0)),
             elapsed_seconds=float(stats.get("elapsed_time_seconds", 0.0)),
             archive_error=stats.get("civicnews/archive_error"),
             extraction=figures(stats),
@@ -83,6 +85,21 @@ class PortalResult:
     @property
     def ok(self) -> bool:
         return not self.health and not self.archive_error
+
+    def given_up_warning(self) -> dict[str, Any] | None:
+        """Pages given up in this run: worth knowing once, never a failed run."""
+        if not self.given_up:
+            return None
+        return {
+            "portal": self.portal,
+            "check": "given_up",
+            "pages": self.given_up,
+            "message": (
+                f"portal {self.portal}: gave up on {self.given_up} page(s) that failed in run "
+                "after run; they are no longer fetched "
+                "(SELECT url, kind, error FROM failed_pages WHERE given_up = 1)"
+            ),
+        }
 
     def counts(self) -> dict[str, Any]:
         """The figures kept in ``crawl_runs.counts``."""
@@ -125,7 +142,10 @@ class RunSummary:
         return ",".join(reasons) or "finished"
 
     def totals(self) -> dict[str, int]:
-        keys = ("pages", "articles_new", "articles_known", "dropped", "date_unparsed", "errors")
+        keys = (
+            "pages", "articles_new", "articles_known", "dropped", "date_unparsed", "errors",
+            "given_up",
+        )  # fmt: skip
         return {k: sum(getattr(p, k) for p in self.portals) for k in keys}
 
     def to_dict(self) -> dict[str, Any]:
@@ -142,6 +162,30 @@ class RunSummary:
 
 
 __all__ = ["CrawlOptions", "RunSummary", "PortalResult", "project_settings", "run_crawl"]
+
+
+def count_errors(stats: dict[str, Any]) -> int:
+    """A portal's errors, from its own crawler's stats: the pages it gave up on, and
+    archive writes that failed.  (Scrapy's ``log_count/ERROR`` counts the ERROR
+    lines of the whole process, every portal's, and misses pages given up quietly.)"""
+    failed = int(stats.get("civicnews/failed_pages", 0))
+    store = 1 if stats.get("civicnews/archive_error") else 0
+    recording = 1 if stats.get("civicnews/failures_write_error") else 0
+    return failed + store + recording
+
+
+def project_settings(overrides: dict[str, Any] | None = None) -> Settings:
+    """civicnews' Scrapy settings, independent of the current directory."""
+    settings = Settings()
+    settings.setmodule("civicnews.settings", priority="project")
+    if overrides:
+        settings.setdict(overrides, priority="cmdline")
+    if "USER_AGENT" not in (overrides or {}):
+        # The User-Agent names civicnews and whom to contact: follow the setting.
+        contact = settings.get("CIVICNEWS_CONTACT_URL")
+        agent = f"civicnews/{__version__}" + (f" (+{contact})" if contact else "")
+        settings.set("USER_AGENT", agent, priority="cmdline")
+    return settings
 
 
 def run_crawl(options: CrawlOptions, *, argv: list[str] | None = None) -> RunSummary:
@@ -256,6 +300,9 @@ def check_health(
             moved = family_warning(result.portal, result.stats)
             if moved:
                 result.warnings.append(moved)
+            given_up = result.given_up_warning()
+            if given_up:
+                result.warnings.append(given_up)
     finally:
         db.conn.close()
 

@@ -16,9 +16,13 @@ Checks (name: what fails it; setting):
 - ``parse_failures``: the share of article pages that gave no article is above
   ``CIVICNEWS_HEALTH_MAX_PARSE_FAILED_SHARE`` (0.2; needs
   ``CIVICNEWS_HEALTH_MIN_ARTICLE_PAGES`` = 5 article pages);
-- ``request_failures``: the share of requests that finally failed (after
-  retries; 404/410 are answers, not failures) is above
-  ``CIVICNEWS_HEALTH_MAX_FAILED_REQUEST_SHARE`` (0.2);
+- ``request_failures``: every page failed (the portal is down), or the share
+  of pages that failed for the first time (after retries and redirects; not
+  404/410 answers, robots.txt refusals, nor pages that already failed in an
+  earlier run: ``civicnews.extensions.failures``) is above
+  ``CIVICNEWS_HEALTH_MAX_FAILED_REQUEST_SHARE`` (0.2) with at least
+  ``CIVICNEWS_HEALTH_MIN_FAILED_PAGES`` (3) such pages: one article out of
+  three on a quiet night is not an outage;
 - ``stale``: nothing new archived for ``CIVICNEWS_HEALTH_STALE_DAYS`` (14; 0
   switches it off) on a portal archived for longer than that.
 """
@@ -32,8 +36,6 @@ from typing import Any
 
 ALLOWED_FINISH_REASONS = ("finished", "closespider_timeout", "max_articles")
 # Answers that mean the server is down, overloaded or refusing the crawler.
-_FAILED_STATUSES = {401, 403, 408, 429}
-_IGNORED_EXCEPTION = "downloader/exception_type_count/scrapy.exceptions.IgnoreRequest"
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class Thresholds:
     max_failed_request_share: float = 0.2
     stale_days: float = 14.0
     allowed_finish_reasons: tuple[str, ...] = ALLOWED_FINISH_REASONS
+    min_failed_pages: int = 3
 
     @classmethod
     def from_settings(cls, settings: Any) -> Thresholds:
@@ -54,6 +57,7 @@ class Thresholds:
             max_parse_failed_share=_number(settings, "CIVICNEWS_HEALTH_MAX_PARSE_FAILED_SHARE"),
             min_article_pages=int(_number(settings, "CIVICNEWS_HEALTH_MIN_ARTICLE_PAGES")),
             max_failed_request_share=_number(settings, "CIVICNEWS_HEALTH_MAX_FAILED_REQUEST_SHARE"),
+            min_failed_pages=int(_number(settings, "CIVICNEWS_HEALTH_MIN_FAILED_PAGES")),
             stale_days=_number(settings, "CIVICNEWS_HEALTH_STALE_DAYS"),
             allowed_finish_reasons=tuple(reasons),
         )
@@ -63,6 +67,7 @@ _DEFAULTS = {
     "CIVICNEWS_HEALTH_MAX_PARSE_FAILED_SHARE": Thresholds.max_parse_failed_share,
     "CIVICNEWS_HEALTH_MIN_ARTICLE_PAGES": Thresholds.min_article_pages,
     "CIVICNEWS_HEALTH_MAX_FAILED_REQUEST_SHARE": Thresholds.max_failed_request_share,
+    "CIVICNEWS_HEALTH_MIN_FAILED_PAGES": Thresholds.min_failed_pages,
     "CIVICNEWS_HEALTH_STALE_DAYS": Thresholds.stale_days,
 }
 
@@ -125,23 +130,28 @@ def _int(stats: dict[str, Any], key: str) -> int:
         return 0
 
 
-def request_failures(stats: dict[str, Any]) -> tuple[int, int]:
-    """(requests that finally failed, requests) once retries are taken out.
+@dataclass(frozen=True)
+class PageFailures:
+    """Pages with a final outcome, and those whose request failed (from the crawl's stats)."""
 
-    Every retry follows one failed attempt, so final failures are failed
-    attempts minus retries; robots.txt refusals are not requests that failed.
-    """
-    retries = _int(stats, "retry/count")
-    failed = 0
-    for key, value in stats.items():
-        if key.startswith("downloader/exception_type_count/") and key != _IGNORED_EXCEPTION:
-            failed += int(value or 0)
-        elif key.startswith("downloader/response_status_count/"):
-            status = key.rsplit("/", 1)[1]
-            if status.isdigit() and (int(status) >= 500 or int(status) in _FAILED_STATUSES):
-                failed += int(value or 0)
-    requests = _int(stats, "downloader/request_count") - retries
-    return max(0, failed - retries), max(0, requests)
+    pages: int  # pages answered or given up (robots.txt refusals aside)
+    failed: int  # pages whose request failed after retries and redirects
+    new: int  # of those, pages that had not failed in an earlier run
+    known: int  # of those, pages that failed in an earlier run too
+
+    @property
+    def all_failed(self) -> bool:
+        return self.failed > 0 and self.failed >= self.pages
+
+
+def request_failures(stats: dict[str, Any]) -> PageFailures:
+    """How many pages failed, as ``civicnews.extensions.failures`` counted them."""
+    return PageFailures(
+        pages=_int(stats, "civicnews/pages/answered") + _int(stats, "civicnews/pages/unanswered"),
+        failed=_int(stats, "civicnews/failed_pages/requests"),
+        new=_int(stats, "civicnews/failed_pages/new"),
+        known=_int(stats, "civicnews/failed_pages/known"),
+    )
 
 
 def _share(part: int, whole: int) -> float:
@@ -209,13 +219,25 @@ def check_portal(
             f"at most {thresholds.max_parse_failed_share:.0%}",
             "the article page layout changed",
         )
-    failed, requests = request_failures(stats)
-    share = _share(failed, requests)
-    if failed and share > thresholds.max_failed_request_share:
+    pages = request_failures(stats)
+    share = _share(pages.new, pages.pages)
+    if pages.all_failed:
         fail(
             "request_failures",
-            f"{failed} of {requests} requests ({share:.0%}) failed after retries",
-            f"at most {thresholds.max_failed_request_share:.0%}",
+            f"all {pages.pages} pages failed after retries",
+            "at least 1 page fetched",
+            "the portal is down, overloaded or blocking the crawler",
+        )
+    elif (
+        pages.new >= max(1, thresholds.min_failed_pages)
+        and share > thresholds.max_failed_request_share
+    ):
+        known = f", besides {pages.known} failing since earlier runs" if pages.known else ""
+        fail(
+            "request_failures",
+            f"{pages.new} of {pages.pages} pages ({share:.0%}) failed after retries{known}",
+            f"at most {thresholds.max_failed_request_share:.0%} "
+            f"(from {thresholds.min_failed_pages} pages)",
             "the portal is down, overloaded or blocking the crawler",
         )
     if activity is not None and thresholds.stale_days > 0 and activity.articles:

@@ -20,7 +20,13 @@ import pytest
 from scrapy.settings import Settings
 
 from civicnews.crawl import project_settings
-from civicnews.health import Activity, Thresholds, check_portal, request_failures
+from civicnews.health import (
+    Activity,
+    PageFailures,
+    Thresholds,
+    check_portal,
+    request_failures,
+)
 from civicnews.lock import read_holder
 from civicnews.replica import ReplicaServer
 from tests.conftest import portal_toml, rows, run_cli
@@ -104,35 +110,51 @@ def test_parse_failures_need_enough_pages():
     assert "parse_failures" in checks(stats, min_article_pages=4)
 
 
-def test_request_failures_count_final_failures_only():
-    stats = healthy(
+def failed_pages(answered: int, unanswered: int, new: int, known: int = 0) -> dict:
+    """Stats as civicnews.extensions.failures counts pages."""
+    return healthy(
         **{
-            # 10 answers 503, 6 of them retried into a success: 4 final failures;
-            # 3 timeouts, all retried; a robots.txt refusal and 404s are not failures.
-            "downloader/request_count": 60,
-            "downloader/response_status_count/200": 50,
-            "downloader/response_status_count/503": 10,
-            "downloader/response_status_count/404": 3,
-            "downloader/exception_type_count/twisted.internet.error.TimeoutError": 3,
-            "downloader/exception_type_count/scrapy.exceptions.IgnoreRequest": 2,
-            "retry/count": 9,
+            "civicnews/pages/answered": answered,
+            "civicnews/pages/unanswered": unanswered,
+            "civicnews/failed_pages/requests": new + known,
+            "civicnews/failed_pages/new": new,
+            "civicnews/failed_pages/known": known,
         }
     )
-    assert request_failures(stats) == (13 - 9, 60 - 9)
-    assert "request_failures" not in checks(stats)  # 4 of 51 = 8%
-    assert "request_failures" in checks(stats, max_failed_request_share=0.05)
+
+
+def test_request_failures_count_pages_that_failed_for_the_first_time():
+    # 50 pages answered (2 with a 503 after retries), 3 never answered; 4 of the 5 failed
+    # pages fail for the first time, one failed in an earlier run too.
+    stats = failed_pages(answered=50, unanswered=3, new=4, known=1)
+    assert request_failures(stats) == PageFailures(pages=53, failed=5, new=4, known=1)
+    assert "request_failures" not in checks(stats)  # 4 of 53 = 8%
+    (failure,) = check_portal("p", stats, Thresholds(max_failed_request_share=0.05), None, NOW)
+    assert failure.figure == (
+        "4 of 53 pages (8%) failed after retries, besides 1 failing since earlier runs"
+    )
+    assert failure.threshold == "at most 5% (from 3 pages)"
+
+
+def test_a_few_failures_on_a_quiet_night_are_no_outage():
+    """An incremental run fetches 3 pages and one article is broken: 33%, not an outage."""
+    stats = failed_pages(answered=2, unanswered=1, new=1)
+    assert checks(stats) == []
+    assert checks(stats, min_failed_pages=1) == ["request_failures"]
+    assert checks(failed_pages(answered=4, unanswered=2, new=3)) == ["request_failures"]
+
+
+def test_pages_that_failed_in_earlier_runs_are_no_outage():
+    assert checks(failed_pages(answered=3, unanswered=6, new=0, known=6)) == []
 
 
 def test_a_portal_that_answers_nothing_fails():
-    stats = {
-        "finish_reason": "finished",
-        "downloader/request_count": 8,
-        "downloader/exception_type_count/scrapy.exceptions.DownloadConnectionRefusedError": 8,
-        "retry/count": 6,
-    }
-    (failure,) = check_portal("down", stats, Thresholds(), None, NOW)
-    assert failure.check == "request_failures"
-    assert failure.figure == "2 of 2 requests (100%) failed after retries"
+    # The start page fails (connection refused), on the first night and every night after.
+    for new, known in ((1, 0), (0, 1)):
+        stats = {"finish_reason": "finished", **failed_pages(0, 1, new, known)}
+        (failure,) = check_portal("down", stats, Thresholds(), None, NOW)
+        assert failure.check == "request_failures"
+        assert failure.figure == "all 1 pages failed after retries"
 
 
 def test_stale_portal():
@@ -161,10 +183,11 @@ def test_thresholds_come_from_settings():
             "CIVICNEWS_HEALTH_MAX_FAILED_REQUEST_SHARE": "0.1",
             "CIVICNEWS_HEALTH_STALE_DAYS": "0",
             "CIVICNEWS_HEALTH_ALLOWED_FINISH_REASONS": "finished,shutdown",
+            "CIVICNEWS_HEALTH_MIN_FAILED_PAGES": "7",
         }
     )
     assert Thresholds.from_settings(custom) == Thresholds(
-        0.5, 2, 0.1, 0.0, ("finished", "shutdown")
+        0.5, 2, 0.1, 0.0, ("finished", "shutdown"), min_failed_pages=7
     )
 
 
@@ -226,10 +249,9 @@ def test_a_portal_refusing_requests_fails_the_failed_share(tmp_path):
     assert failure["check"] == "request_failures"
     refused = sum(1 for r in log if r.status == 403)
     assert refused > 0
-    share = refused / len(log)
-    assert failure["figure"] == (
-        f"{refused} of {len(log)} requests ({share:.0%}) failed after retries"
-    )
+    pages = len(log) - 1  # robots.txt is not a page
+    share = refused / pages
+    assert failure["figure"] == f"{refused} of {pages} pages ({share:.0%}) failed after retries"
     assert "blocking the crawler" in failure["message"]
 
 

@@ -78,6 +78,7 @@ import socket
 import threading
 import time
 import unicodedata
+import zlib
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -126,10 +127,16 @@ CATALOGUE: dict[str, FaultInfo] = {
     "trap": FaultInfo(False, None, "endless calendar of listing pages"),
     "tracking": FaultInfo(False, None, "session ids and tracking parameters on links"),
     "offsite": FaultInfo(False, None, "links to other hosts"),
+    "redirect-offsite": FaultInfo(False, None, "302 to the same page on another host"),
+    "deep-nesting": FaultInfo(False, 1200, "the body inside ARG unclosed <font> tags"),
+    "gzip-bomb": FaultInfo(False, 1024**3, "gzip body that inflates to ARG bytes"),
 }
 
 #: Faults that replace the answer (first in SPEC order wins), and those that transform it.
-_FAILURES = ("500", "503", "429", "timeout", "drop", "redirect-loop", "redirect-chain")
+_FAILURES = (
+    "500", "503", "429", "timeout", "drop", "redirect-loop", "redirect-chain", "redirect-offsite",
+    "gzip-bomb",
+)  # fmt: skip
 _ENCODINGS = ("cp1258", "mislabel", "mislabel-1258", "bom", "bad-bytes")
 
 _FAULT_RE = re.compile(
@@ -397,7 +404,7 @@ class FaultyRenderer:
             transient = CATALOGUE[fault.name].transient
             if fault.name in _FAILURES and (not transient or fault.fails(attempt)):
                 self._hit(fault, page)
-                return self._failure(fault, path, params, inner_query)
+                return self._failure(fault, path, params, inner_query, headers.get("Host") or "")
         listing = self._is_listing(path, key)
         is_trap_page = self.trap and listing and _TRAP_PARAM in params
         if is_trap_page:
@@ -428,7 +435,9 @@ class FaultyRenderer:
         with self._lock:
             self.hits[(fault.name, page)] += 1
 
-    def _failure(self, fault: Fault, path: str, params: dict[str, str], query: str) -> Response:
+    def _failure(
+        self, fault: Fault, path: str, params: dict[str, str], query: str, host_header: str = ""
+    ) -> Response:
         name = fault.name
         if name == "500":
             return html_response("<h1>500 Internal Server Error</h1>", 500)
@@ -444,6 +453,19 @@ class FaultyRenderer:
         if name == "timeout":
             return Misbehaviour(0, action="hang", delay=float(fault.arg or 60))
         base = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True)]
+        if name == "gzip-bomb":
+            return Response(
+                200,
+                {"Content-Type": HTML, "Content-Encoding": "gzip"},
+                _gzip_bomb(int(fault.arg or 0)),
+            )
+        if name == "redirect-offsite":
+            # The same server under another name: a crawler that follows it shows in the log.
+            host, _, port = host_header.partition(":")
+            other = "127.0.0.1" if host == "localhost" else "localhost"
+            location = f"http://{other}{':' + port if port else ''}{path}"
+            location += f"?{query}" if query else ""
+            return Response(302, {"Location": location}, b"<h1>302 Found</h1>")
         if name == "redirect-loop":
             extra = [] if "_loop" in params else [("_loop", "1")]
         else:  # redirect-chain
@@ -477,6 +499,8 @@ class FaultyRenderer:
                 text = _break(text)
             elif name == "nfd":
                 text = unicodedata.normalize("NFD", text)
+            elif name == "deep-nesting":
+                text = _nest(text, int(fault.arg or 0))
             else:
                 continue
             self._hit(fault, page)
@@ -600,6 +624,27 @@ def _break(text: str) -> str:
     text = re.sub(r"(<body[^>]*>)", r"\1</body></html>", text, count=1, flags=re.I)
     text = _inject(text, '<div class="clear"><span>\n')
     return text + "</div></span></html>\n"
+
+
+def _nest(text: str, depth: int) -> str:
+    """Open ``depth`` <font> tags right after <body>, never closed (as old WYSIWYG editors
+    left them): a parser that walks the tree recursively meets ``depth`` levels."""
+    opening = '<font face="Times New Roman">' * depth
+    return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + opening, text, count=1, flags=re.I)
+
+
+_BOMBS: dict[int, bytes] = {}
+
+
+def _gzip_bomb(size: int) -> bytes:
+    """A gzip stream of ``size`` bytes of spaces (about a thousandth of that compressed)."""
+    if size not in _BOMBS:
+        packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # wbits 31: a gzip header
+        block = b" " * (1 << 20)
+        parts = [packer.compress(block) for _ in range(size >> 20)]
+        parts += [packer.compress(b" " * (size & ((1 << 20) - 1))), packer.flush()]
+        _BOMBS[size] = b"".join(parts)
+    return _BOMBS[size]
 
 
 def _pad(body: bytes, size: int) -> bytes:
