@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import unicodedata
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import parse_qs, urlsplit
@@ -413,3 +414,24 @@ def test_cli_serves_with_faults() -> None:
         proc.terminate()
         proc.wait(timeout=10)
     assert proc.returncode == 0
+
+
+def test_pages_no_crawler_can_keep() -> None:
+    """redirect-offsite leaves the host, deep-nesting nests the page 1,200 deep, gzip-bomb
+    sends a small body that inflates far past DOWNLOAD_MAXSIZE."""
+    spec = "redirect-offsite@article/3,deep-nesting@article/4,gzip-bomb=20M@article/5"
+    with faulty(spec) as server:
+        status, headers, _ = get(server, article(server, 3), host=f"127.0.0.1:{server.port}")
+        assert status == 302
+        assert headers["Location"] == f"http://localhost:{server.port}{article(server, 3)}"
+        status, _, body = get(server, article(server, 4))
+        page = body.decode("utf-8")
+        assert status == 200
+        assert page.count("<font") == 1200 and "</font>" not in page
+        assert page.replace('<font face="Times New Roman">', "") == plain(
+            server, article(server, 4)
+        ).decode("utf-8")
+        status, headers, body = get(server, article(server, 5))
+        assert (status, headers["Content-Encoding"]) == (200, "gzip")
+        assert len(body) < 100_000
+        assert zlib.decompress(body, 31) == b" " * (20 * 1024 * 1024)

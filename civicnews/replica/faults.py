@@ -60,6 +60,9 @@ Permanent (every request of a hit page):
 ``offsite``        pages get a "Tin liên quan" block linking off-site: the same server as   -
                    ``localhost`` (a request there shows in the log) and a ``.invalid`` host;
                    listings also get an off-site "Trang sau" link
+``redirect-off``   (``redirect-offsite``) 302 to the same page on another host               -
+``deep-nesting``   the body inside ARG unclosed ``<font>`` tags                             1200
+``gzip-bomb``      ``Content-Encoding: gzip`` body inflating to ARG bytes of spaces          1024M
 =================  ======================================================================  =====
 
 The wrapper always accepts what it adds: ``;jsessionid=`` path parameters and the tracking,
