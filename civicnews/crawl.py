@@ -25,6 +25,7 @@ from civicnews.archive import ArchiveError, connect
 from civicnews.crawl_log import terminal_log
 from civicnews.crawl_options import CrawlOptions, project_settings
 from civicnews.errors import EXIT_FAILED, EXIT_OK, UsageError
+from civicnews.extensions.failures import count_errors
 from civicnews.extraction import (
     ExtractionThresholds,
     baseline_figures,
@@ -162,30 +163,6 @@ class RunSummary:
 
 
 __all__ = ["CrawlOptions", "RunSummary", "PortalResult", "project_settings", "run_crawl"]
-
-
-def count_errors(stats: dict[str, Any]) -> int:
-    """A portal's errors, from its own crawler's stats: the pages it gave up on, and
-    archive writes that failed.  (Scrapy's ``log_count/ERROR`` counts the ERROR
-    lines of the whole process, every portal's, and misses pages given up quietly.)"""
-    failed = int(stats.get("civicnews/failed_pages", 0))
-    store = 1 if stats.get("civicnews/archive_error") else 0
-    recording = 1 if stats.get("civicnews/failures_write_error") else 0
-    return failed + store + recording
-
-
-def project_settings(overrides: dict[str, Any] | None = None) -> Settings:
-    """civicnews' Scrapy settings, independent of the current directory."""
-    settings = Settings()
-    settings.setmodule("civicnews.settings", priority="project")
-    if overrides:
-        settings.setdict(overrides, priority="cmdline")
-    if "USER_AGENT" not in (overrides or {}):
-        # The User-Agent names civicnews and whom to contact: follow the setting.
-        contact = settings.get("CIVICNEWS_CONTACT_URL")
-        agent = f"civicnews/{__version__}" + (f" (+{contact})" if contact else "")
-        settings.set("USER_AGENT", agent, priority="cmdline")
-    return settings
 
 
 def run_crawl(options: CrawlOptions, *, argv: list[str] | None = None) -> RunSummary:

@@ -400,6 +400,16 @@ class FailuresExtension:
             self.stats.set_value("civicnews/failures_write_error", message)
 
 
+def count_errors(stats: dict[str, Any]) -> int:
+    """A portal's errors, from its own crawler's stats: the pages it gave up on, and
+    archive writes that failed.  (Scrapy's ``log_count/ERROR`` counts the ERROR lines
+    of the whole process, every portal's, and misses pages given up quietly.)"""
+    failed = int(stats.get("civicnews/failed_pages") or 0)
+    store = 1 if stats.get("civicnews/archive_error") else 0
+    recording = 1 if stats.get("civicnews/failures_write_error") else 0
+    return failed + store + recording
+
+
 def _iso(when: datetime) -> str:
     return when.isoformat(timespec="seconds")
 

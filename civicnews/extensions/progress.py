@@ -14,7 +14,8 @@ NotConfigured.
 
 "new" counts articles fetched this run that were not known (fetched items
 less conditional refetches), "known" the archived articles met and not
-fetched or revalidated, "errors" the ERROR log lines.
+fetched or revalidated, "errors" the portal's own errors
+(``civicnews.extensions.failures.count_errors``: pages given up, archive errors).
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import create_looping_call
 
+from civicnews.extensions.failures import count_errors
+
 
 def counts(stats: dict[str, Any]) -> dict[str, int]:
     """What a progress line shows, from a crawler's stats."""
@@ -40,7 +43,7 @@ def counts(stats: dict[str, Any]) -> dict[str, int]:
         "pages": get("response_received_count"),
         "new": max(0, get("item_scraped_count") - refreshed),
         "known": get("civicnews/incremental/known_skipped") + refreshed,
-        "errors": get("log_count/ERROR"),
+        "errors": count_errors(stats),
     }
 
 
