@@ -13,7 +13,8 @@ Checks (name: what fails it; setting):
 - ``archive_error``: the archive could not be written;
 - ``nothing_parsed``: pages were fetched but no article was parsed and no
   article link found: the layout changed;
-- ``parse_failures``: the share of article pages that gave no article is above
+- ``parse_failures``: the share of article pages that gave no article (or
+  whose reading raised) is above
   ``CIVICNEWS_HEALTH_MAX_PARSE_FAILED_SHARE`` (0.2; needs
   ``CIVICNEWS_HEALTH_MIN_ARTICLE_PAGES`` = 5 article pages);
 - ``request_failures``: every page failed (the portal is down), or the share
@@ -198,7 +199,10 @@ def check_portal(
         )
     pages = max(0, _int(stats, "response_received_count") - _int(stats, "robotstxt/response_count"))
     articles = _int(stats, "civicnews/article_pages")
-    parse_failed = _int(stats, "civicnews/article_parse_failed")
+    # Pages whose reading raised (failed_pages kind parse-error) gave no article either.
+    parse_failed = _int(stats, "civicnews/article_parse_failed") + _int(
+        stats, "civicnews/failed_pages/parse-error"
+    )
     # A 304 is a known article confirmed, not a parse: it still shows the crawl works.
     found = _int(stats, "civicnews/listing_entries") + _int(
         stats, "civicnews/incremental/not_modified"

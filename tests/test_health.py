@@ -104,6 +104,12 @@ def test_parse_failures_share():
     assert failure.threshold == "at most 20%"
 
 
+def test_pages_whose_reading_raised_are_parse_failures():
+    stats = healthy(**{"civicnews/failed_pages/parse-error": 13, "civicnews/article_pages": 47})
+    (failure,) = check_portal("p", stats, Thresholds(), None, NOW)
+    assert failure.figure == "13 of 60 article pages (22%) gave no article"
+
+
 def test_parse_failures_need_enough_pages():
     stats = healthy(**{"civicnews/article_parse_failed": 4, "civicnews/article_pages": 0})
     assert "parse_failures" not in checks(stats)
