@@ -80,6 +80,7 @@ SETTINGS: dict[str, Callable[[Any, str], Any]] = {
     "CIVICNEWS_HEALTH_MIN_ARTICLE_PAGES": _count,
     "CIVICNEWS_HEALTH_MAX_PARSE_FAILED_SHARE": _share,
     "CIVICNEWS_HEALTH_MAX_FAILED_REQUEST_SHARE": _share,
+    "CIVICNEWS_HEALTH_MIN_FAILED_PAGES": partial(v.integer, minimum=1, maximum=100_000),
     "CIVICNEWS_HEALTH_STALE_DAYS": v.number,
     "CIVICNEWS_HEALTH_ALLOWED_FINISH_REASONS": v.words,
     "CIVICNEWS_HEALTH_EXTRACTION_DROP": _share,
@@ -95,6 +96,8 @@ SETTINGS: dict[str, Callable[[Any, str], Any]] = {
     "CIVICNEWS_URL_CLEANUP": v.boolean,
     "CIVICNEWS_FAILURES_ENABLED": v.boolean,
     "CIVICNEWS_FAILURES_BATCH_SIZE": partial(v.integer, minimum=1, maximum=100_000),
+    "CIVICNEWS_FAILED_RETRY_DAYS": partial(v.number, minimum=0.0, maximum=3650.0),
+    "CIVICNEWS_FAILED_GIVE_UP_AFTER": partial(v.integer, minimum=1, maximum=1000),
     # Scrapy's own settings that civicnews sets or whose meaning it relies on.
     "AUTOTHROTTLE_ENABLED": v.boolean,
     "AUTOTHROTTLE_MAX_DELAY": _seconds,
