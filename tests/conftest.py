@@ -96,3 +96,12 @@ def tmpfs(tmp_path):
         yield mnt
     finally:
         subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+@pytest.fixture(scope="session")
+def demo_archive(tmp_path_factory) -> Path:
+    """The archive ``civicnews demo`` builds (60 replica articles, seed 1); read it only."""
+    db = tmp_path_factory.mktemp("demo") / "archive.db"
+    proc = run_cli("demo", "--db", str(db), cwd=db.parent)
+    assert proc.returncode == 0, proc.stderr
+    return db

@@ -18,6 +18,10 @@ word repeated 400 times took 0.46 s on the 60-article demo archive, 800 times
 2.1 s; issue 13 measured 18 s and 72 s on 5,000 articles), so a query has at
 most :data:`MAX_QUERY_WORDS` words and :data:`MAX_QUERY_CHARS` characters, and
 a search is stopped after ``timeout`` seconds.
+
+Ranking (:func:`rank_levels`): the words as typed before the words folded, and
+words standing together (a phrase, then NEAR) before words apart; bm25 orders
+articles of one level.
 """
 
 from __future__ import annotations
@@ -44,6 +48,8 @@ MAX_QUERY_CHARS = 1000
 #: Seconds a search may run before it is stopped.
 SEARCH_TIMEOUT = 10.0
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+#: Words at most this many words apart count as standing together (FTS5 NEAR).
+NEAR_DISTANCE = 10
 
 
 class SearchError(ValueError):
@@ -71,6 +77,11 @@ def _quote(text: str) -> str:
 
 def fts_query(query: str, *, exact: bool = False) -> str:
     """The FTS5 expression for a user's ``query`` (see the module docstring)."""
+    return _parse(query, exact=exact)[0]
+
+
+def _parse(query: str, *, exact: bool) -> tuple[str, list[str]]:
+    """The FTS5 expression, and the query's words when it is two or more plain words."""
 
     def norm(text: str) -> str:
         text = normalize_inline(text) or ""
@@ -137,8 +148,59 @@ def fts_query(query: str, *, exact: bool = False) -> str:
     if plain and len(words) > 1:
         # Same matches as the words alone, but bm25 also scores the phrase, so
         # "dong da" ranks "Đống Đa" above a text that has "đã" and "động" apart.
-        return f"{_quote(' '.join(words))} OR ({' '.join(parts)})"
-    return " ".join(parts)
+        return f"{_quote(' '.join(words))} OR ({' '.join(parts)})", words
+    return " ".join(parts), []
+
+
+def rank_levels(query: str, *, exact: bool = False) -> list[tuple[str, str]]:
+    """How a match of ``query`` is ranked: ``(index, expression)`` pairs, best first.
+
+    An article takes the first level it matches; bm25 orders articles of one
+    level.  Words standing together come first (as a phrase, then within
+    :data:`NEAR_DISTANCE` words), then the diacritics as typed: a folded
+    search of "Đống Đa" ranks the district above "động đã", and "dong da"
+    ranks "Đống Đa" (a phrase) above "đã" and "động" far apart.
+    """
+    typed, typed_words = _parse(query, exact=True)
+    levels = _proximity(INDEXES[True], typed_words)
+    if exact:
+        return levels
+    levels.append((INDEXES[True], typed))
+    return levels + _proximity(INDEXES[False], _parse(query, exact=False)[1])
+
+
+def _shown(
+    conn: sqlite3.Connection,
+    order: dict[int, tuple[int, float]],
+    levels: list[tuple[str, str]],
+    params: dict[str, Any],
+) -> list[tuple]:
+    """The ranked articles with their snippets, in no order.
+
+    Each snippet comes from the level the article ranked at, so it marks what
+    ranked it: "[Đống Đa]" as typed, not every "động" and "đã" of the text.
+    """
+    rows: list[tuple] = []
+    for tier, (index, expression) in enumerate(levels):
+        ids = [rowid for rowid, (t, _score) in order.items() if t == tier]
+        if not ids:
+            continue
+        rows += conn.execute(
+            f"SELECT {index}.rowid, a.url, a.portal, a.title, a.published_at, "
+            f"snippet({index}, -1, :open, :close, '…', 24), a.duplicate_of, a.gone_at "
+            f"FROM {index} JOIN articles a ON a.rowid = {index}.rowid "
+            f"WHERE {index} MATCH :m AND {index}.rowid IN (SELECT value FROM json_each(:ids))",
+            {"m": expression, "ids": json.dumps(ids), "open": params["open"],
+             "close": params["close"]},
+        ).fetchall()  # fmt: skip
+    return rows
+
+
+def _proximity(index: str, words: list[str]) -> list[tuple[str, str]]:
+    if len(words) < 2:
+        return []
+    quoted = " ".join(_quote(w) for w in words)
+    return [(index, _quote(" ".join(words))), (index, f"NEAR({quoted}, {NEAR_DISTANCE})")]
 
 
 def _check_text(query: str) -> None:
@@ -204,24 +266,26 @@ def search(
     # Rank first, snippets after: in one query SQLite would compute a snippet
     # for every match before sorting, a third of the time for common words.
     join = f"JOIN articles a ON a.rowid = {fts}.rowid " if len(where) > 1 else ""
+    # Each level is one FTS5 query run once (an uncorrelated IN list), not per match.
+    levels = rank_levels(query, exact=exact)
+    tier = "CASE"
+    for n, (index, level) in enumerate(levels):
+        tier += f" WHEN {fts}.rowid IN (SELECT rowid FROM {index} WHERE {index} MATCH :l{n})"
+        tier += f" THEN {n}"
+        params[f"l{n}"] = level
+    tier = f"{tier} ELSE {len(levels)} END" if levels else "0"
     ranked = (
-        f"SELECT {fts}.rowid, bm25({fts}, {weights}) AS score FROM {fts} {join}"
-        f"WHERE {' AND '.join(where)} ORDER BY score LIMIT :limit"
-    )
-    shown = (
-        f"SELECT {fts}.rowid, a.url, a.portal, a.title, a.published_at, "
-        f"snippet({fts}, -1, :open, :close, '…', 24), a.duplicate_of, a.gone_at "
-        f"FROM {fts} JOIN articles a ON a.rowid = {fts}.rowid "
-        f"WHERE {fts} MATCH :q AND {fts}.rowid IN (SELECT value FROM json_each(:ids))"
+        f"SELECT {fts}.rowid, {tier} AS tier, bm25({fts}, {weights}) AS score "
+        f"FROM {fts} {join}WHERE {' AND '.join(where)} ORDER BY tier, score LIMIT :limit"
     )
     deadline = time.monotonic() + timeout
     # SQLite calls this every 1,000 virtual-machine steps (a few microseconds); a true
     # result interrupts the query.
     conn.set_progress_handler(lambda: time.monotonic() > deadline, 1_000)
     try:
-        scores = dict(conn.execute(ranked, params).fetchall())
-        params["ids"] = json.dumps(list(scores))
-        rows = conn.execute(shown, params).fetchall() if scores else []
+        order = {rowid: (tier, score) for rowid, tier, score in conn.execute(ranked, params)}
+        scores = {rowid: score for rowid, (_tier, score) in order.items()}
+        rows = _shown(conn, order, [*levels, (fts, expression)], params)
     except sqlite3.OperationalError as exc:
         if "interrupted" in str(exc):
             raise SearchError(
@@ -234,8 +298,8 @@ def search(
         raise
     finally:
         conn.set_progress_handler(None, 0)
-    hits = [
+    ranked_rows = sorted(rows, key=lambda row: (order[row[0]], row[1]))
+    return [
         SearchHit(url, portal, title, published, snippet, scores[rowid], duplicate, gone)
-        for rowid, url, portal, title, published, snippet, duplicate, gone in rows
+        for rowid, url, portal, title, published, snippet, duplicate, gone in ranked_rows
     ]
-    return sorted(hits, key=lambda h: h.score)

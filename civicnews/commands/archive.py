@@ -6,6 +6,7 @@ exits 1, a bad query or option exits 2.
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
 
@@ -15,6 +16,14 @@ from civicnews.archive import Archive, ArchiveError, SearchError
 from civicnews.commands.options import db_option
 from civicnews.errors import UsageError
 from civicnews.values import day as parse_day
+
+
+FORMATS = ("text", "table", "json", "csv")
+#: Columns of ``--format csv`` and ``--format table``, in order.
+CSV_COLUMNS = (
+    "rank", "score", "published_at", "portal", "title", "url", "snippet", "duplicate_of", "gone_at"
+)  # fmt: skip
+TABLE_COLUMNS = ("rank", "date", "portal", "title", "url")
 
 
 def _open(db: str) -> Archive:
@@ -40,9 +49,17 @@ def _open(db: str) -> Archive:
 @click.option(
     "--limit", default=20, show_default=True, type=click.IntRange(1, 10_000), help="Most results."
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="Output: text (the default listing), table, json or csv.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON (--format json).")
+@click.option("--csv", "as_csv", is_flag=True, help="Print the results as CSV (--format csv).")
 @db_option
-def search(query, exact, portals, since, until, limit, as_json, db) -> None:
+def search(query, exact, portals, since, until, limit, fmt, as_json, as_csv, db) -> None:
     """Full-text search of the archive, best matches first.
 
     By default case and every Vietnamese diacritic are ignored: "dong da",
@@ -50,6 +67,7 @@ def search(query, exact, portals, since, until, limit, as_json, db) -> None:
     must match), "a phrase", OR, AND, NOT, parentheses, prefix* and
     title:word (also sapo:, body:).
     """
+    fmt = _output_format(fmt, as_json, as_csv)
     since = parse_day(since, "--since") if since else None
     until = parse_day(until, "--until") if until else None
     archive = _open(db)
@@ -63,11 +81,17 @@ def search(query, exact, portals, since, until, limit, as_json, db) -> None:
         raise click.ClickException(str(exc)) from None
     finally:
         archive.close()
-    if as_json:
+    if fmt == "json":
         click.echo(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
+        return
+    if fmt == "csv":
+        _print_csv(hits)
         return
     if not hits:
         click.echo(f"no article matches {query!r}", err=True)
+        return
+    if fmt == "table":
+        _print_table(hits)
         return
     bold = sys.stdout.isatty()
     for n, hit in enumerate(hits, 1):
@@ -79,6 +103,35 @@ def search(query, exact, portals, since, until, limit, as_json, db) -> None:
         click.echo(f"{n:>3}. {hit.title}{flags}")
         click.echo(f"     {day}  {hit.portal}  {hit.url}")
         click.echo(f"     {snippet}")
+
+
+def _output_format(fmt: str | None, as_json: bool, as_csv: bool) -> str:
+    """One output format from --format, --json and --csv; two different ones are refused."""
+    chosen = {f for f, on in (("json", as_json), ("csv", as_csv), (fmt, fmt is not None)) if on}
+    if len(chosen) > 1:
+        raise UsageError(
+            f"--json, --csv and --format ask for different outputs ({', '.join(sorted(chosen))}):"
+            " give one"
+        )
+    return chosen.pop() if chosen else "text"
+
+
+def _print_csv(hits) -> None:
+    out = csv.writer(sys.stdout, lineterminator="\n")
+    out.writerow(CSV_COLUMNS)
+    for n, hit in enumerate(hits, 1):
+        row = hit.to_dict() | {"rank": n, "snippet": hit.snippet.replace("\n", " ")}
+        out.writerow(["" if row[c] is None else row[c] for c in CSV_COLUMNS])
+
+
+def _print_table(hits) -> None:
+    rows = [
+        (str(n), _day(h.published_at), h.portal, h.title or "", h.url)
+        for n, h in enumerate(hits, 1)
+    ]
+    widths = [max(len(r[i]) for r in [TABLE_COLUMNS, *rows]) for i in range(len(TABLE_COLUMNS))]
+    for r in [TABLE_COLUMNS, tuple("-" * w for w in widths), *rows]:
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip())
 
 
 @click.command()

@@ -282,6 +282,24 @@ _SOURCES = (
     "Đài PT-TH Hà Nội",
 )  # fmt: skip
 
+#: Extra paragraphs, by key mod 10, for search ranking tests: keys 6 mod 10 tell of a visit
+#: from Đống Đa, a district whose name folds to "dong da" like "động đã", which keys 1 mod 10
+#: print.  Each paragraph has a random generator of its own, so no other text changes.
+_EXTRA_PARAGRAPHS = {
+    6: (
+        "Dịp này, đoàn công tác quận Đống Đa do đồng chí {name} dẫn đầu đã đến thăm và trao đổi"
+        " kinh nghiệm với phường {ward}.",
+        "Quận Đống Đa là một trong những địa phương đầu tiên của Thủ đô triển khai mô hình này,"
+        " với {n1} phường tham gia.",
+        "Theo đồng chí {name}, cách làm của phường Láng Hạ, quận Đống Đa có thể áp dụng trên địa"
+        " bàn phường {ward} từ năm {nextyear}.",
+    ),
+    1: (
+        "Các hoạt động đã thu hút đông đảo người dân tham gia, với {big} lượt người trong năm"
+        " {year}.",
+    ),
+}
+
 
 # --- body blocks: family-agnostic; a renderer decides the markup -------------------------------
 
@@ -587,6 +605,11 @@ class Corpus:
         # The snippet sentences must appear verbatim: second paragraph and last paragraph.
         paragraphs[1].insert(rng.randint(0, len(paragraphs[1])), meta.snippets[1])
         paragraphs[-1].append(meta.snippets[2])
+        extra = _EXTRA_PARAGRAPHS.get(key % 10)
+        if extra:
+            own = random.Random(f"{self.seed}:{key}:extra")
+            fill = _Slots(own, meta.published - timedelta(days=1), self._ward(key)).values(own)
+            paragraphs.insert(len(paragraphs) - 1, [s.format(**fill) for s in extra])
         blocks: list[Block] = [Paragraph(tuple(p)) for p in paragraphs]
         if rng.random() < 0.2:
             blocks.insert(rng.randint(2, len(blocks)), self._table(rng))
