@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from archive import items  # noqa: E402  (bench/archive.py: the replica articles)
 
 from civicnews.archive import Archive  # noqa: E402
-from civicnews.archive.db import connect  # noqa: E402
+from civicnews.archive.db import open_readonly  # noqa: E402
 from civicnews.report import collect, render  # noqa: E402
 from civicnews.runs import finish_run, start_run  # noqa: E402
 
@@ -54,12 +54,18 @@ def enrich(db: Path) -> None:
             for row in [dict(zip(("url", "portal", "title", "published_at", "author", "sapo",
                                   "body_text"), row, strict=True))]
         ]  # fmt: skip
-        archive.store(changed)
+        # Gone: every 50th answered 404 a month later.
+        gone = [
+            {"url": url, "portal": portal, "status": 404,
+             "fetched_at": "2026-02-02T00:00:00+00:00"}
+            for url, portal in archive.conn.execute(
+                "SELECT url, portal FROM articles WHERE rowid % 50 = 0"
+            )
+        ]  # fmt: skip
+        archive.store(changed + gone)
         conn = archive.conn
         conn.execute("BEGIN")
-        # Gone: every 50th; cross-posted: every 40th copies the one before it.
-        conn.execute("UPDATE articles SET gone_at = '2026-02-01T00:00:00+00:00', "
-                     "last_status = 404 WHERE rowid % 50 = 0")  # fmt: skip
+        # Cross-posted: every 40th copies the one before it.
         conn.execute(
             "UPDATE articles SET duplicate_of = (SELECT url FROM articles o "
             "WHERE o.rowid = articles.rowid - 1) WHERE rowid % 40 = 0"
@@ -129,13 +135,13 @@ def main() -> None:
             stages[step] = now
             last.append(now)
 
-        database = connect(db, create=False, readonly=True)
+        conn = open_readonly(db)
         t0 = time.perf_counter()
-        figures = collect(database.conn, str(db), progress=progress)
+        figures = collect(conn, str(db), progress=progress)
         collected = time.perf_counter()
         page = render(figures)
         rendered = time.perf_counter()
-        database.conn.close()
+        conn.close()
         names = list(stages)
         ends = [*(stages[n] for n in names[1:]), collected]
         parts = ", ".join(f"{n} {e - stages[n]:.2f}" for n, e in zip(names, ends, strict=True))

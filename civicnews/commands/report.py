@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from civicnews.archive import ArchiveError
-from civicnews.archive.db import connect, explain
+from civicnews.archive.db import explain, open_readonly
 from civicnews.commands.archive import _day_option
 from civicnews.commands.options import db_option
 from civicnews.export.errors import ExportError, UsageError
@@ -66,19 +66,19 @@ def report(db, out, portals, since) -> None:
     if target.is_dir():
         raise click.ClickException(f"cannot write {out}: it is a directory; pass another --out")
     try:
-        database = connect(db, create=False, readonly=True)
+        conn = open_readonly(db)
     except ArchiveError as exc:
         raise click.ClickException(str(exc)) from None
     progress = _Progress()
     try:
-        figures = collect(database.conn, db, portals, since, progress)
+        figures = collect(conn, db, portals, since, progress)
     except sqlite3.Error as exc:
         raise click.ClickException(explain(exc, db)) from None
     except ArchiveError as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         progress.close()
-        database.conn.close()
+        conn.close()
     page = render(figures)
     try:
         with atomic_open(target, "w", encoding="utf-8") as f:

@@ -15,9 +15,22 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from civicnews.archive.writer import text_hash
+from civicnews.extraction import FIELDS
+
 #: Fields whose presence measures extraction health, as the crawl counts them
-#: (``crawl_runs.counts[portal]["extraction"]``, see civicnews.extraction).
-HEALTH_FIELDS = ("title", "date", "time", "author", "body")
+#: (``crawl_runs.counts[portal]["extraction"]``).
+HEALTH_FIELDS = FIELDS
+#: The same test on a stored article, in SQL (civicnews.extraction.present on the item).
+#: The body is judged by its text_hash (of the whitespace-normalised body): no body to read.
+_PRESENT = {
+    "title": "coalesce({a}title, '') <> ''",
+    "date": "coalesce({a}published_at, '') <> ''",
+    "time": "instr(coalesce({a}published_at, ''), 'T') > 0",
+    "author": "coalesce({a}author, '') <> ''",
+    "body": "coalesce({a}text_hash, :empty) <> :empty",
+}
+EMPTY_TEXT_HASH = text_hash("")
 #: Rows in each "latest" list (failed pages, gone and cross-posted articles).
 LIST_LIMIT = 20
 #: Runs in the table of last runs, found among the last RUNS_SCANNED runs.
@@ -83,7 +96,7 @@ class Report:
 Progress = Callable[[str], None]
 STEPS = (
     "articles per month",
-    "extraction health",
+    "articles, extraction health",
     "content changes",
     "failed and gone pages",
     "cross-posted articles",
@@ -106,17 +119,7 @@ def collect(
         return figures.setdefault(key, PortalFigures(key))
 
     progress(STEPS[0])
-    for row in _rows(
-        conn,
-        "SELECT portal, count(*), count(published_at), min(published_at), max(published_at), "
-        "count(gone_at), sum(revision_count > 1), count(duplicate_of) FROM articles "
-        f"WHERE {scope.articles()} GROUP BY portal",
-        scope.params,
-    ):
-        p = portal(row[0])
-        p.articles, dated, p.first_published, p.last_published = row[1], row[2], row[3], row[4]
-        p.undated = p.articles - dated
-        p.gone, p.changed, p.crossposted = row[5], row[6] or 0, row[7]
+    # Monthly counts come from the (portal, published_at) index alone.
     for key, month, count in _rows(
         conn,
         "SELECT portal, substr(published_at, 1, 7) AS month, count(*) FROM articles "
@@ -126,16 +129,46 @@ def collect(
         portal(key).months[month] = count
 
     progress(STEPS[1])
-    _health(conn, scope, portal)
+    # Everything else about articles in one pass: the columns after body_text (gone_at,
+    # duplicate_of...) cost a read of the whole row, so every extra scan costs the table.
+    present = ", ".join(f"sum({_PRESENT[f].format(a='a.')})" for f in HEALTH_FIELDS)
+    pairs_count: dict[tuple[str, str], int] = {}
+    measured: dict[tuple[str, str], list[int]] = {}
+    for row in _rows(
+        conn,
+        "SELECT a.portal, substr(a.first_seen_at, 1, 7), o.portal, count(*), "
+        "count(a.published_at), min(a.published_at), max(a.published_at), count(a.gone_at), "
+        f"sum(a.revision_count > 1), count(a.duplicate_of), {present} FROM articles a "
+        "LEFT JOIN articles o ON o.url = a.duplicate_of "
+        f"WHERE {scope.articles('a.')} GROUP BY 1, 2, 3",
+        scope.params | {"empty": EMPTY_TEXT_HASH},
+    ):
+        key, month, original, n, dated, first, last, gone_n, changed, copies = row[:10]
+        p = portal(key)
+        p.articles += n
+        p.undated += n - dated
+        p.gone += gone_n
+        p.changed += changed or 0
+        p.crossposted += copies
+        p.first_published = min(filter(None, (p.first_published, first)), default=None)
+        p.last_published = max(filter(None, (p.last_published, last)), default=None)
+        if original is not None:
+            pairs_count[(original, key)] = pairs_count.get((original, key), 0) + copies
+        sums = measured.setdefault((key, month or "?"), [0] * (1 + len(HEALTH_FIELDS)))
+        for i, value in enumerate((n, *row[10:])):
+            sums[i] += value or 0
+    _health(conn, scope, portal, measured)
 
     progress(STEPS[2])
-    # A revision after an article's first is a change of its title, date or body.
+    # A revision after an article's first is a change of its title, date or body; the
+    # (article_url, fetched_at) index numbers them without reading a revision.
     for key, month, count in _rows(
         conn,
-        "SELECT a.portal, substr(r.fetched_at, 1, 7) AS month, count(*) FROM revisions r "
+        "SELECT a.portal, substr(r.fetched_at, 1, 7) AS month, count(*) FROM ("
+        "SELECT article_url, fetched_at, row_number() OVER "
+        "(PARTITION BY article_url ORDER BY fetched_at, id) AS n FROM revisions) r "
         "JOIN articles a ON a.url = r.article_url "
-        "WHERE r.id > (SELECT min(r0.id) FROM revisions r0 WHERE r0.article_url = r.article_url) "
-        f"AND {scope.portal('a.portal')} AND {scope.after('r.fetched_at')} "
+        f"WHERE r.n > 1 AND {scope.portal('a.portal')} AND {scope.after('r.fetched_at')} "
         "GROUP BY a.portal, month",
         scope.params,
     ):
@@ -156,29 +189,38 @@ def collect(
         f"ORDER BY failed_at DESC, id DESC LIMIT {LIST_LIMIT}",
         scope.params,
     )
-    gone = _dicts(
-        conn,
-        "SELECT portal, url, title, published_at, gone_at, last_status FROM articles "
-        f"WHERE gone_at IS NOT NULL AND {scope.articles()} "
-        f"ORDER BY gone_at DESC, url LIMIT {LIST_LIMIT}",
-        scope.params,
+    # Gone articles have a 'gone' capture: the narrow captures table finds them.
+    gone = (
+        _dicts(
+            conn,
+            "SELECT portal, url, title, published_at, gone_at, last_status FROM articles "
+            "WHERE url IN (SELECT article_url FROM captures WHERE kind = 'gone') "
+            f"AND gone_at IS NOT NULL AND {scope.articles()} "
+            f"ORDER BY gone_at DESC, url LIMIT {LIST_LIMIT}",
+            scope.params,
+        )
+        if any(p.gone for p in figures.values())
+        else []
     )
 
     progress(STEPS[4])
-    crossposts = _dicts(
-        conn,
-        "SELECT a.portal, a.title, a.published_at, a.url, o.portal AS original_portal, "
-        "o.url AS original_url FROM articles a JOIN articles o ON o.url = a.duplicate_of "
-        f"WHERE {scope.articles('a.')} ORDER BY a.first_seen_at DESC, a.url LIMIT {LIST_LIMIT}",
-        scope.params,
+    # The latest archived copies: read backwards from the newest row, stopping at LIST_LIMIT.
+    crossposts = (
+        _dicts(
+            conn,
+            "SELECT a.portal, a.title, a.published_at, a.url, o.portal AS original_portal, "
+            "o.url AS original_url FROM articles a JOIN articles o ON o.url = a.duplicate_of "
+            f"WHERE a.duplicate_of IS NOT NULL AND {scope.articles('a.')} "
+            f"ORDER BY a.rowid DESC LIMIT {LIST_LIMIT}",
+            scope.params,
+        )
+        if pairs_count
+        else []
     )
-    pairs = _dicts(
-        conn,
-        "SELECT o.portal AS original_portal, a.portal, count(*) AS articles FROM articles a "
-        f"JOIN articles o ON o.url = a.duplicate_of WHERE {scope.articles('a.')} "
-        "GROUP BY 1, 2 ORDER BY articles DESC, 1, 2",
-        scope.params,
-    )
+    pairs = [
+        {"original_portal": original, "portal": key, "articles": n}
+        for (original, key), n in sorted(pairs_count.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
 
     progress(STEPS[5])
     runs = _runs(db, scope)
@@ -259,8 +301,16 @@ def month_range(first: str, last: str) -> list[str]:
     return out
 
 
-def _health(conn: sqlite3.Connection, scope: _Scope, portal: Callable) -> None:
-    """Extraction health per run where the crawl recorded it, else per month archived."""
+def _health(
+    conn: sqlite3.Connection,
+    scope: _Scope,
+    portal: Callable,
+    measured: dict[tuple[str, str], list[int]],
+) -> None:
+    """Extraction health per run where the crawl recorded it, else per month archived.
+
+    ``measured``: (portal, month archived) -> [articles, then a count per HEALTH_FIELDS].
+    """
     for run_id, counts in _rows(
         conn,
         f"SELECT id, counts FROM crawl_runs WHERE {scope.after('started_at')} ORDER BY id",
@@ -272,25 +322,15 @@ def _health(conn: sqlite3.Connection, scope: _Scope, portal: Callable) -> None:
                 continue
             p = portal(key)
             shares = {f: float(extraction.get(f) or 0) for f in HEALTH_FIELDS}
-            label = f"run {run_id}"
-            p.health.append(HealthPoint(label, int(extraction["articles"]), shares))
+            p.health.append(HealthPoint(f"run {run_id}", int(extraction["articles"]), shares))
             p.health_source = "runs"
     # Portals no run measured: what their stored articles have, by month first archived.
-    for row in _rows(
-        conn,
-        "SELECT portal, substr(first_seen_at, 1, 7) AS month, count(*), "
-        "sum(coalesce(title, '') <> ''), count(published_at), "
-        "sum(instr(coalesce(published_at, ''), 'T') > 0), sum(coalesce(author, '') <> ''), "
-        "count(text_hash) FROM articles "
-        f"WHERE {scope.articles()} GROUP BY portal, month",
-        scope.params,
-    ):
-        p = portal(row[0])
-        if p.health_source == "runs":
+    for (key, month), (total, *present) in sorted(measured.items()):
+        p = portal(key)
+        if p.health_source == "runs" or not total:
             continue
-        total = row[2]
-        shares = {f: round(n / total, 3) for f, n in zip(HEALTH_FIELDS, row[3:], strict=True)}
-        p.health.append(HealthPoint(row[1] or "?", total, shares))
+        shares = {f: round(n / total, 3) for f, n in zip(HEALTH_FIELDS, present, strict=True)}
+        p.health.append(HealthPoint(month, total, shares))
         p.health_source = "articles"
 
 
