@@ -169,6 +169,39 @@ def rank_levels(query: str, *, exact: bool = False) -> list[tuple[str, str]]:
     return levels + _proximity(INDEXES[False], _parse(query, exact=False)[1])
 
 
+def _ranked(
+    conn: sqlite3.Connection,
+    levels: list[tuple[str, str]],
+    where: list[str],
+    params: dict[str, Any],
+    limit: int,
+) -> dict[int, tuple[int, float]]:
+    """rowid -> (level, bm25) of the best ``limit`` matches, level by level.
+
+    A level is asked only for what the levels above it left to find, so a query whose
+    phrase fills the page never ranks every article with the words apart.  Rank first,
+    snippets after (:func:`_shown`): in one query SQLite would compute a snippet for
+    every match before sorting, a third of the time for common words.
+    """
+    weights = ", ".join(str(w) for w in WEIGHTS)
+    found: dict[int, tuple[int, float]] = {}
+    for tier, (index, expression) in enumerate(levels):
+        if len(found) >= limit:
+            break
+        join = f"JOIN articles a ON a.rowid = {index}.rowid " if where else ""
+        seen = f" AND {index}.rowid NOT IN (SELECT value FROM json_each(:seen))" if found else ""
+        sql = (
+            f"SELECT {index}.rowid, bm25({index}, {weights}) AS score FROM {index} {join}"
+            f"WHERE {' AND '.join([f'{index} MATCH :m', *where])}{seen} "
+            "ORDER BY score LIMIT :left"
+        )
+        level = params | {"m": expression, "seen": json.dumps(list(found)),
+                          "left": limit - len(found)}  # fmt: skip
+        for rowid, score in conn.execute(sql, level):
+            found[rowid] = (tier, score)
+    return found
+
+
 def _shown(
     conn: sqlite3.Connection,
     order: dict[int, tuple[int, float]],
@@ -250,8 +283,8 @@ def search(
             raise SearchError(f"--portal {portal!r} is not valid UTF-8 text") from None
     fts = INDEXES[bool(exact)]
     low, high = day_bounds(since, until)
-    where = [f"{fts} MATCH :q"]
-    params: dict[str, Any] = {"q": expression, "open": marks[0], "close": marks[1]}
+    where: list[str] = []  # filters on the article, shared by every level
+    params: dict[str, Any] = {"open": marks[0], "close": marks[1]}
     if portals:
         where.append("a.portal IN (SELECT value FROM json_each(:portals))")
         params["portals"] = json.dumps(list(portals), ensure_ascii=False)
@@ -261,31 +294,15 @@ def search(
     if high:
         where.append("a.published_at < :high")
         params["high"] = high
-    params["limit"] = int(limit)
-    weights = ", ".join(str(w) for w in WEIGHTS)
-    # Rank first, snippets after: in one query SQLite would compute a snippet
-    # for every match before sorting, a third of the time for common words.
-    join = f"JOIN articles a ON a.rowid = {fts}.rowid " if len(where) > 1 else ""
-    # Each level is one FTS5 query run once (an uncorrelated IN list), not per match.
-    levels = rank_levels(query, exact=exact)
-    tier = "CASE"
-    for n, (index, level) in enumerate(levels):
-        tier += f" WHEN {fts}.rowid IN (SELECT rowid FROM {index} WHERE {index} MATCH :l{n})"
-        tier += f" THEN {n}"
-        params[f"l{n}"] = level
-    tier = f"{tier} ELSE {len(levels)} END" if levels else "0"
-    ranked = (
-        f"SELECT {fts}.rowid, {tier} AS tier, bm25({fts}, {weights}) AS score "
-        f"FROM {fts} {join}WHERE {' AND '.join(where)} ORDER BY tier, score LIMIT :limit"
-    )
+    levels = [*rank_levels(query, exact=exact), (fts, expression)]
     deadline = time.monotonic() + timeout
     # SQLite calls this every 1,000 virtual-machine steps (a few microseconds); a true
     # result interrupts the query.
     conn.set_progress_handler(lambda: time.monotonic() > deadline, 1_000)
     try:
-        order = {rowid: (tier, score) for rowid, tier, score in conn.execute(ranked, params)}
+        order = _ranked(conn, levels, where, params, int(limit))
         scores = {rowid: score for rowid, (_tier, score) in order.items()}
-        rows = _shown(conn, order, [*levels, (fts, expression)], params)
+        rows = _shown(conn, order, levels, params)
     except sqlite3.OperationalError as exc:
         if "interrupted" in str(exc):
             raise SearchError(
