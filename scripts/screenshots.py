@@ -21,6 +21,7 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,18 +110,18 @@ def main() -> None:
 
 def edit(db: Path) -> None:
     """Through the library API, as a later crawl would: some titles changed, some pages gone."""
+    # Later than the crawl: a change is a revision after the article's first.
+    later = [(datetime.now(UTC) + timedelta(days=31 * k)).isoformat() for k in (1, 2, 3, 4)]
     with Archive(db) as archive:
         urls = [r["url"] for r in archive.iter_articles(portal=PORTALS[0])]
         changed = []
         for n, url in enumerate(urls[:60]):
             article = archive.get(url)
-            month = 1 + n % 3
             changed.append(
-                {**article, "title": article["title"] + " (cập nhật)",
-                 "fetched_at": f"2026-0{month}-15T08:00:00+00:00"}
-            )  # fmt: skip
+                {**article, "title": article["title"] + " (cập nhật)", "fetched_at": later[n % 3]}
+            )
         gone = [
-            {"url": url, "portal": PORTALS[0], "status": 404, "fetched_at": "2026-03-20T08:00:00Z"}
+            {"url": url, "portal": PORTALS[0], "status": 404, "fetched_at": later[3]}
             for url in urls[100:108]
         ]
         archive.store(changed + gone)
