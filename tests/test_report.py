@@ -266,6 +266,25 @@ def test_unwritable_out_is_one_line_and_the_archive_is_untouched(crawled, tmp_pa
     assert after == before
 
 
+def test_a_full_disk_keeps_the_previous_report(crawled, tmpfs):
+    db, _ = crawled
+    out = tmpfs / "report.html"
+    out.write_text("the previous report\n", "utf-8")
+    filler = tmpfs / "filler"
+    with open(filler, "wb", buffering=0) as f:  # fill the 16 MB file system to the last byte
+        for size in (65536, 4096, 1):
+            try:
+                while True:
+                    f.write(b"\0" * size)
+            except OSError:
+                pass  # ENOSPC: full at this size, as wanted
+    proc = run_cli("report", "--db", str(db), "--out", str(out))
+    line = one_line_error(proc)
+    assert "cannot write" in line and "No space left" in line and "--out" in line
+    assert out.read_text("utf-8") == "the previous report\n"
+    assert sorted(p.name for p in tmpfs.iterdir()) == ["filler", "report.html"]
+
+
 def test_bad_since_is_a_usage_error(crawled, tmp_path):
     db, _ = crawled
     proc = run_cli("report", "--db", str(db), "--since", "yesterday")
