@@ -44,16 +44,17 @@ def enrich(db: Path) -> None:
     """What a year of crawls adds: changes, gone pages, cross-posts, failures, runs."""
     with Archive(db) as archive:
         # Changes: every 20th article refetched a month later with one more sentence.
-        changed = [
-            {**row, "body_text": row["body_text"] + " (Cập nhật.)",
-             "fetched_at": "2026-02-01T00:00:00+00:00"}
-            for row in archive.conn.execute(
-                "SELECT url, portal, title, published_at, author, sapo, body_text FROM articles "
-                "WHERE rowid % 20 = 0"
-            ).fetchall()
-            for row in [dict(zip(("url", "portal", "title", "published_at", "author", "sapo",
-                                  "body_text"), row, strict=True))]
-        ]  # fmt: skip
+        cursor = archive.conn.execute(
+            "SELECT url, portal, title, published_at, author, sapo, body_text FROM articles "
+            "WHERE rowid % 20 = 0"
+        )
+        names = [d[0] for d in cursor.description]
+        changed = []
+        for values in cursor.fetchall():
+            row = dict(zip(names, values, strict=True))
+            row["body_text"] += " (Cập nhật.)"
+            row["fetched_at"] = "2026-02-01T00:00:00+00:00"
+            changed.append(row)
         # Gone: every 50th answered 404 a month later.
         gone = [
             {"url": url, "portal": portal, "status": 404,
