@@ -145,6 +145,19 @@ def test_readme_first_search_example_finds_its_subject(demo_archive):
     assert hits and all(subject in texts(demo_archive)[h["url"]] for h in hits[:3])
 
 
+def test_readme_query_syntax_examples_run(demo_archive):
+    readme = (ROOT / "README.md").read_text("utf-8")
+    table = readme[readme.index("**Query syntax.**") : readme.index("**Ranking.**")]
+    queries = [q for cell in re.findall(r"^\| (`[^|]*`) \|", table, re.M)
+               for q in re.findall(r"`([^`]+)`", cell)]  # fmt: skip
+    assert len(queries) >= 7 and "tiep*" in queries
+    with Archive(demo_archive, readonly=True) as archive:
+        found = {q: archive.search(q, limit=100) for q in queries}  # none may raise
+    assert found["dong da"] and found['"gia dinh van hoa"'] and found["tiep*"]
+    assert {h.url for h in found["title:tiep cong dan"]} <= {h.url for h in found["tiep*"]}
+    assert len(found["163/181"]) == 1  # the seed article's "163/181 tổ dân phố"
+
+
 # -- output formats --------------------------------------------------------------------------
 
 
