@@ -17,7 +17,6 @@ from civicnews.commands.options import db_option
 from civicnews.errors import UsageError
 from civicnews.values import day as parse_day
 
-
 FORMATS = ("text", "table", "json", "csv")
 #: Columns of ``--format csv`` and ``--format table``, in order.
 CSV_COLUMNS = (

@@ -16,11 +16,11 @@ import click
 
 from civicnews.archive import ArchiveError
 from civicnews.archive.db import explain, open_readonly
-from civicnews.commands.archive import _day_option
 from civicnews.commands.options import db_option
 from civicnews.export.errors import ExportError, UsageError
 from civicnews.export.output import atomic_open
 from civicnews.report import STEPS, collect, render
+from civicnews.values import day as parse_day
 
 
 class _Progress:
@@ -57,7 +57,7 @@ class _Progress:
 @click.option("--since", metavar="YYYY-MM-DD", help="Only articles published from this day.")
 def report(db, out, portals, since) -> None:
     """Write a coverage report of the archive: one HTML page with charts, no network."""
-    since = _day_option(since, "--since")
+    since = parse_day(since, "--since") if since else None
     target = Path(out)
     if not target.parent.is_dir():
         raise click.ClickException(
