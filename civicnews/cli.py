@@ -304,6 +304,7 @@ COMMAND_MODULES = [
     "civicnews.commands.export:verify",
     "civicnews.commands.runs:runs",
     "civicnews.commands.probe:probe",
+    "civicnews.commands.upgrade:upgrade",
     "civicnews.commands.report:report",
 ]
 

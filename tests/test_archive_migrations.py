@@ -10,6 +10,7 @@ import sqlite3
 import pytest
 
 from civicnews.archive import Archive, ArchiveError
+from civicnews.archive.schema import SCHEMA_VERSION
 from tests.conftest import rows, run_cli
 
 # The v1 schema exactly as civicnews 0.1 (the foundation) shipped it; copied, not imported,
@@ -107,9 +108,57 @@ def test_commands_that_read_refuse_an_old_archive_and_leave_it_alone(v1_archive,
     assert out.returncode == 1
     assert out.stderr.startswith("Error: ") and len(out.stderr.splitlines()) == 1
     assert "schema version 1 and must be upgraded to" in out.stderr
-    assert "civicnews crawl --db" in out.stderr
+    assert f"civicnews upgrade --db {v1_archive}" in out.stderr
     assert v1_archive.read_bytes() == before
     assert sorted(p.name for p in v1_archive.parent.iterdir()) == ["old.db"]
+
+
+def test_upgrade_brings_an_old_archive_up_without_a_crawl_and_keeps_its_rows(v1_archive):
+    out = run_cli("upgrade", "--db", str(v1_archive))
+    assert out.returncode == 0, out.stderr
+    assert f"upgraded from schema version 1 to {SCHEMA_VERSION}" in out.stdout
+    conn = sqlite3.connect(v1_archive)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    rows = conn.execute(f"SELECT {', '.join(_V1_COLUMNS)} FROM articles ORDER BY url").fetchall()
+    assert rows == V1_ROWS
+    conn.close()
+    # Now the reading commands work, and a second upgrade changes nothing.
+    assert run_cli("stats", "--db", str(v1_archive)).returncode == 0
+    before = v1_archive.read_bytes()
+    again = run_cli("upgrade", "--db", str(v1_archive))
+    assert again.returncode == 0 and "already at schema version" in again.stdout
+    assert v1_archive.read_bytes() == before
+
+
+@pytest.mark.parametrize("what", ["missing", "empty", "foreign", "text"])
+def test_upgrade_refuses_what_is_no_archive_in_one_line_and_leaves_it(tmp_path, what):
+    path = tmp_path / "x.db"
+    if what == "empty":
+        path.write_bytes(b"")
+    elif what == "foreign":
+        conn = sqlite3.connect(path)
+        conn.execute("CREATE TABLE t (a)")
+        conn.commit()
+        conn.close()
+    elif what == "text":
+        path.write_text("not a database\n" * 100)
+    before = path.read_bytes() if path.exists() else None
+    out = run_cli("upgrade", "--db", str(path))
+    assert out.returncode == 1
+    assert out.stderr.startswith("Error: ") and len(out.stderr.splitlines()) == 1
+    assert "Traceback" not in out.stderr
+    assert (path.read_bytes() if path.exists() else None) == before
+
+
+def test_upgrade_waits_for_no_crawl_it_exits_75_while_one_holds_the_lock(v1_archive):
+    from civicnews.lock import ArchiveLock
+
+    before = v1_archive.read_bytes()
+    with ArchiveLock(v1_archive):
+        out = run_cli("upgrade", "--db", str(v1_archive))
+    assert out.returncode == 75, out.stderr
+    assert len(out.stderr.splitlines()) == 1
+    assert v1_archive.read_bytes() == before
 
 
 def test_a_crawl_upgrades_an_old_archive(v1_archive, portals_file):

@@ -203,8 +203,8 @@ def check_archive(conn: sqlite3.Connection, path: str | Path) -> None:
     if version < SCHEMA_VERSION:
         raise ArchiveError(
             f"archive {path} has schema version {version} and must be upgraded to "
-            f"{SCHEMA_VERSION} by a crawl (`civicnews crawl --db {path}`): commands that "
-            "read never write"
+            f"{SCHEMA_VERSION}: run `civicnews upgrade --db {path}` (commands that read never "
+            "write)"
         )
 
 
