@@ -88,6 +88,16 @@ def cli() -> None:
     help="Set a Scrapy or CIVICNEWS_ setting for this run (repeatable), "
     "e.g. --set DOWNLOAD_TIMEOUT=5.",
 )
+@click.option(
+    "--redis",
+    "redis_url",
+    default=None,
+    metavar="URL",
+    help="Run as a worker of a distributed crawl job in this Redis (see civicnews enqueue).",
+)
+@click.option(
+    "--job", default="default", show_default=True, metavar="NAME", help="With --redis: the job."
+)
 def crawl(
     portal_names,
     db,
@@ -102,6 +112,8 @@ def crawl(
     verbose,
     as_json,
     overrides=(),
+    redis_url=None,
+    job="default",
 ) -> None:
     """Crawl PORTAL(s) from the registry (default: all) into the archive.
 
@@ -109,6 +121,9 @@ def crawl(
     1 a health check failed or the run crashed; 2 usage or configuration error;
     75 another run holds the archive's lock.
     """
+    if redis_url is not None:
+        _crawl_worker(portal_names, redis_url, job, portals_file, verbose, quiet, log_file,
+                      as_json, overrides)  # fmt: skip
     options = CrawlOptions(
         portals=portal_names,
         db=db,
@@ -130,6 +145,21 @@ def crawl(
             logging.getLogger("civicnews.health").error("health check failed: %s", failure)
         for warning in summary.warnings:
             logging.getLogger("civicnews.health").warning("health warning: %s", warning)
+    sys.exit(summary.exit_code)
+
+
+def _crawl_worker(portal_names, redis_url, job, portals_file, verbose, quiet, log_file, as_json,
+                  overrides):  # fmt: skip
+    """``crawl --redis``: a worker of a distributed job (civicnews.commands.distributed)."""
+    from civicnews.commands.distributed import crawl_worker
+
+    settings = {"LOG_LEVEL": _log_level(verbose, quiet, log_file)}
+    if log_file:
+        settings["LOG_FILE"] = log_file
+    settings["CIVICNEWS_PROGRESS"] = _progress_wanted(quiet or as_json)
+    settings.update(settings_from_pairs(overrides))
+    summary = crawl_worker(portal_names, redis_url, job, portals_file, settings)
+    _report(summary, as_json, quiet=quiet)
     sys.exit(summary.exit_code)
 
 
@@ -306,6 +336,9 @@ COMMAND_MODULES = [
     "civicnews.commands.probe:probe",
     "civicnews.commands.upgrade:upgrade",
     "civicnews.commands.report:report",
+    "civicnews.commands.distributed:enqueue",
+    "civicnews.commands.distributed:ingest",
+    "civicnews.commands.distributed:jobs",
 ]
 
 

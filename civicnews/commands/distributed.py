@@ -1,0 +1,274 @@
+"""``civicnews enqueue``, ``civicnews ingest``, ``civicnews jobs`` and the worker behind
+``civicnews crawl --redis``: the thin click layer over :mod:`civicnews.distributed`.
+
+Nothing here imports Redis or scrapy-redis before a command that needs them runs,
+so a local crawl works without them installed.  Errors are one line: a bad option
+exits 2, an unreachable Redis or an unknown job 1, a held archive lock 75.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+from urllib.parse import urlsplit, urlunsplit
+
+import click
+
+from civicnews.archive import ArchiveError
+from civicnews.commands.options import db_option, portals_file_option
+
+DEFAULT_JOB = "default"
+
+
+class UsageError(click.ClickException):
+    exit_code = 2
+
+
+class LockedError(click.ClickException):
+    exit_code = 75
+
+
+def redis_option(f):
+    return click.option(
+        "--redis",
+        "redis_url",
+        required=True,
+        metavar="URL",
+        help="The job's Redis, e.g. redis://HOST:6379/0.",
+    )(f)
+
+
+def job_option(f):
+    return click.option(
+        "--job",
+        default=DEFAULT_JOB,
+        show_default=True,
+        metavar="NAME",
+        help="The crawl job: its frontier, dupefilter and item stream in Redis.",
+    )(f)
+
+
+def redacted(url: str) -> str:
+    """The URL without its password, for run records and messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rpartition("@")[2]
+    user = f"{parts.username}:***@" if parts.username else ":***@"
+    return urlunsplit(parts._replace(netloc=user + netloc))
+
+
+def _errors(func, *args, **kwargs):
+    """Run ``func``, turning library errors into one-line click errors."""
+    from civicnews.distributed import DistributedError, DistributedUsageError
+    from civicnews.lock import LockHeld
+    from civicnews.registry import RegistryError
+
+    try:
+        return func(*args, **kwargs)
+    except DistributedUsageError as exc:
+        raise UsageError(str(exc)) from None
+    except (DistributedError, ArchiveError) as exc:
+        raise click.ClickException(str(exc)) from None
+    except RegistryError as exc:
+        raise UsageError(f"{exc.source}: " + "; ".join(exc.problems)) from None
+    except LockHeld as exc:
+        raise LockedError(str(exc)) from None
+    except Exception as exc:
+        import redis
+
+        if isinstance(exc, redis.RedisError):
+            raise click.ClickException(f"Redis failed: {exc}") from None
+        raise
+
+
+def _client(url: str):
+    from civicnews.distributed import connect
+
+    return connect(url)
+
+
+def _portals(registry, names):
+    from civicnews.registry import select
+
+    return select(registry, names)
+
+
+def crawl_worker(portal_names, redis_url, job, portals_file, settings):
+    """``civicnews crawl --redis``: returns the worker's RunSummary (cli reports it)."""
+    from civicnews.crawl import SettingsError
+    from civicnews.distributed import require_redis
+    from civicnews.distributed.jobs import require_job
+    from civicnews.distributed.keys import check_job
+    from civicnews.distributed.worker import run_worker
+    from civicnews.registry import load_registry
+
+    def start():
+        require_redis()
+        check_job(job)
+        registry = load_registry(portals_file)
+        names = list(portal_names) or require_job(_client(redis_url), job)["portals"]
+        portals = _portals(registry, names)
+        try:
+            return run_worker(
+                portals, redis_url, job, portals_file=portals_file, settings=settings
+            )
+        except SettingsError as exc:
+            raise UsageError(str(exc)) from None
+
+    return _errors(start)
+
+
+@click.command()
+@click.argument("portal_names", nargs=-1, metavar="[PORTAL]...")
+@redis_option
+@job_option
+@click.option(
+    "--db",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="The archive, read only: its articles are not fetched again (incremental).",
+)
+@portals_file_option
+@click.option("--json", "as_json", is_flag=True, help="Print what was seeded as JSON.")
+def enqueue(portal_names, redis_url, job, db, portals_file, as_json) -> None:
+    """Seed crawl job NAME in Redis with PORTAL(s) (default: all) for workers to crawl.
+
+    With --db, articles already archived are marked seen and their related links to
+    articles not archived are queued, as a local incremental crawl does.
+    """
+    from civicnews.distributed.jobs import enqueue as seed
+    from civicnews.distributed.keys import check_job
+    from civicnews.registry import load_registry
+
+    def run():
+        check_job(job)
+        portals = _portals(load_registry(portals_file), portal_names)
+        return seed(_client(redis_url), job, portals, db_path=db, portals_file=portals_file)
+
+    seeded = _errors(run)
+    if as_json:
+        click.echo(json.dumps([s.__dict__ for s in seeded], indent=2))
+        return
+    for s in seeded:
+        click.echo(
+            f"{job}: {s.portal}: {s.start_urls} start URLs queued, {s.known} archived articles "
+            f"skipped, {s.expanded} related articles queued"
+        )
+
+
+@click.command()
+@redis_option
+@job_option
+@db_option
+@click.option("--once", is_flag=True, help="Drain what the stream holds now, then exit.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing unless something went wrong.")
+def ingest(redis_url, job, db, once, quiet) -> None:
+    """Store job NAME's items into the archive, as its single writer.
+
+    Runs until the job is complete (workers stopped, frontier empty, items stored),
+    then records the job's run with its health checks; --once drains and exits.
+    Safe to stop or kill at any moment. Exit codes: 0 done; 1 a health check failed
+    or Redis/the archive failed; 2 usage error; 75 another process holds the archive.
+    """
+    from civicnews.archive import connect
+    from civicnews.crawl import project_settings
+    from civicnews.distributed.ingest import Ingester
+    from civicnews.distributed.keys import check_job
+    from civicnews.lock import ArchiveLock, LockError
+
+    argv = ["civicnews", *sys.argv[1:]]
+    stopping = []
+
+    def stop(signum, frame):
+        stopping.append(signum)
+
+    def run():
+        check_job(job)
+        client = _client(redis_url)
+        connect(db).conn.close()  # fail fast on an unusable archive
+        lock = ArchiveLock(db, argv=argv)
+        try:
+            lock.acquire()
+        except LockError as exc:
+            raise ArchiveError(str(exc.strerror or exc)) from None
+        try:
+            batch = project_settings().getint("CIVICNEWS_BATCH_SIZE", 500)
+            ingester = Ingester(
+                client, job, db, batch_size=batch, argv=argv, redis_label=redacted(redis_url)
+            )
+            return ingester.run(once=once, stop=lambda: bool(stopping))
+        finally:
+            lock.release()
+
+    # A stop finishes the batch in hand; a kill loses nothing either (see ingest.py).
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    summary = _errors(run)
+    if not quiet or summary.exit_code:
+        state = "complete" if summary.complete else "stopped" if stopping else "drained"
+        click.echo(
+            f"{job}: {summary.stored} items stored, {summary.duplicates} duplicates skipped, "
+            f"{summary.already} already archived; job {state}"
+        )
+    if summary.run is not None:
+        for failure in summary.run.health:
+            click.echo(f"civicnews: health check failed: {failure['message']}", err=True)
+    sys.exit(summary.exit_code)
+
+
+@click.command()
+@redis_option
+@click.option("--job", default=None, metavar="NAME", help="Show only this job.")
+@click.option(
+    "--drop",
+    metavar="JOB",
+    default=None,
+    help="Delete every Redis key of JOB (refused while items wait or workers run).",
+)
+@click.option("--force", is_flag=True, help="With --drop: drop even so.")
+@click.option("--json", "as_json", is_flag=True, help="Print the jobs as JSON.")
+def jobs(redis_url, job, drop, force, as_json) -> None:
+    """List the crawl jobs in Redis: frontier, leased requests, workers, items waiting."""
+    from civicnews.distributed import jobs as lib
+    from civicnews.distributed.keys import check_job
+
+    def run():
+        client = _client(redis_url)
+        if drop is not None:
+            check_job(drop)
+            return lib.drop(client, drop, force=force)
+        names = [check_job(job)] if job else lib.list_jobs(client)
+        return [lib.status(client, name) for name in names]
+
+    if force and drop is None:
+        raise UsageError("--force only goes with --drop JOB")
+    found = _errors(run)
+    if drop is not None:
+        click.echo(f"dropped job {drop}: {found} keys deleted")
+        return
+    if as_json:
+        click.echo(json.dumps([s.to_dict() for s in found], indent=2))
+        return
+    if not found:
+        click.echo("no crawl jobs in Redis")
+    for s in found:
+        if not s.exists:
+            click.echo(f"{s.job}: no such job")
+            continue
+        state = "complete" if s.complete else "crawled" if s.crawled else "crawling"
+        click.echo(f"{s.job}: {state}, created {s.created_at}, {s.items} items to ingest")
+        for portal in s.portals:
+            click.echo(
+                f"  {portal:<20} {s.waiting.get(portal, 0):>7} queued {s.leased.get(portal, 0):>5}"
+                " leased"
+            )
+        for name, data in sorted(s.workers.items()):
+            worker, _, portal = name.partition("|")
+            alive = worker in s.alive
+            state = data.get("finish_reason") or ("running" if alive else "killed")
+            click.echo(
+                f"  worker {worker} {portal}: {int(data.get('downloader/response_count', 0))} "
+                f"pages, {int(data.get('civicnews/redis/items_sent', 0))} items, {state}"
+            )

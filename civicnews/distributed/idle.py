@@ -1,0 +1,66 @@
+"""Stop a worker when its job has nothing left to crawl for a while.
+
+scrapy-redis workers wait forever.  Here, whenever the engine finds the worker
+idle (Scrapy checks every 5 seconds), the portal's frontier and every worker's
+leased requests are counted; while either is non-zero, or until they have been
+zero for ``CIVICNEWS_REDIS_IDLE_STOP`` seconds, the spider is kept open
+(``DontCloseSpider``).  Leased requests count because the worker handling them
+may still add to the frontier; a dead worker's are requeued by :mod:`.leases`.
+Then the spider closes with reason ``finished``.
+
+Settings: ``REDIS_URL``, ``CIVICNEWS_REDIS_JOB``, ``CIVICNEWS_REDIS_IDLE_STOP``
+(seconds, default 60).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import redis
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider, NotConfigured
+
+from civicnews.distributed.keys import JobKeys
+from civicnews.distributed.queue import in_flight
+
+
+class IdleStop:
+    def __init__(self, server: Any, keys: JobKeys, idle_stop: float, stats: Any = None):
+        self.server = server
+        self.keys = keys
+        self.idle_stop = idle_stop
+        self.stats = stats
+        self.empty_since: float | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> IdleStop:
+        settings = crawler.settings
+        url = settings.get("REDIS_URL")
+        if not url:
+            raise NotConfigured("REDIS_URL is not set")
+        ext = cls(
+            redis.Redis.from_url(url),
+            JobKeys(settings.get("CIVICNEWS_REDIS_JOB")),
+            settings.getfloat("CIVICNEWS_REDIS_IDLE_STOP", 60.0),
+            crawler.stats,
+        )
+        crawler.signals.connect(ext.spider_idle, signal=signals.spider_idle)
+        return ext
+
+    def spider_idle(self, spider: Any) -> None:
+        now = time.monotonic()
+        portal = spider.portal_key
+        try:
+            waiting = self.server.zcard(self.keys.requests(portal))
+            leased = in_flight(self.server, self.keys, portal)
+        except redis.RedisError:
+            self.empty_since = None
+            raise DontCloseSpider from None  # Redis away: wait for it, do not call the job done
+        if waiting or leased:
+            self.empty_since = None
+            raise DontCloseSpider
+        if self.empty_since is None:
+            self.empty_since = now
+        if now - self.empty_since < self.idle_stop:
+            raise DontCloseSpider

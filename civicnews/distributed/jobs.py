@@ -1,0 +1,268 @@
+"""Crawl jobs in Redis: seeding (``civicnews enqueue``), status, completion, dropping.
+
+A job is a named frontier shared by any number of workers (``civicnews crawl
+--redis``) and drained by one ingester (``civicnews ingest``).  Seeding pushes each
+portal's start URLs, and, when the archive is at hand, settles what a local crawl's
+incremental middleware settles:
+
+- every article the archive holds for the portal is marked seen in the job's
+  dupefilter, so no worker fetches it again;
+- every related link of an archived article that leads to an article not archived
+  is pushed as an article request (older articles are often reachable only that
+  way).
+
+So workers need no archive, and what is archived stays in the archive: the
+dupefilter is one job's, dropped when the job is complete (by the ingester) or by
+``civicnews jobs --drop``, never a set that grows from job to job.  Listings are
+walked in full in a distributed crawl.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import scrapy
+from scrapy_redis import picklecompat
+from scrapy_redis.dupefilter import RFPDupeFilter
+
+from civicnews.distributed import DistributedError
+from civicnews.distributed.keys import JobKeys
+from civicnews.distributed.queue import in_flight
+from civicnews.registry import Portal
+from civicnews.spiders.portal import GONE_STATUSES, PortalSpider
+
+
+@dataclass
+class Seeded:
+    portal: str
+    start_urls: int = 0  # pushed (a start URL already in the job is not pushed again)
+    known: int = 0  # archived articles marked seen
+    expanded: int = 0  # unarchived related-link targets pushed
+
+
+@dataclass
+class JobStatus:
+    job: str
+    exists: bool
+    created_at: str | None = None
+    portals: list[str] = field(default_factory=list)
+    waiting: dict[str, int] = field(default_factory=dict)  # portal -> frontier size
+    leased: dict[str, int] = field(default_factory=dict)  # portal -> requests in flight
+    workers: dict[str, dict[str, Any]] = field(default_factory=dict)  # "W|P" -> counts
+    alive: list[str] = field(default_factory=list)  # workers holding a live lease
+    items: int = 0  # stream entries not yet ingested
+    run_id: dict[str, int] = field(default_factory=dict)  # archive path -> crawl_runs id
+
+    @property
+    def frontier_empty(self) -> bool:
+        return not any(self.waiting.values()) and not any(self.leased.values())
+
+    @property
+    def crawled(self) -> bool:
+        """Every worker has stopped and nothing is left to crawl."""
+        return self.exists and bool(self.workers) and self.frontier_empty and not self.alive
+
+    @property
+    def complete(self) -> bool:
+        """Crawled, and every item ingested."""
+        return self.crawled and self.items == 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "job": self.job,
+            "exists": self.exists,
+            "created_at": self.created_at,
+            "portals": self.portals,
+            "waiting": self.waiting,
+            "leased": self.leased,
+            "workers": self.workers,
+            "alive": self.alive,
+            "items": self.items,
+            "crawled": self.crawled,
+            "complete": self.complete,
+        }
+
+
+def _serialize(request: scrapy.Request, spider: PortalSpider) -> bytes:
+    return picklecompat.dumps(request.to_dict(spider=spider))
+
+
+def enqueue(
+    client: Any,
+    job: str,
+    portals: list[Portal],
+    *,
+    db_path: str | Path | None = None,
+    portals_file: str | None = None,
+) -> list[Seeded]:
+    """Create or extend job ``job`` with ``portals``; see the module docstring."""
+    keys = JobKeys(job)
+    known: dict[str, list[str]] = {}
+    expand: dict[str, list[tuple[str, str | None]]] = {}
+    if db_path is not None and Path(db_path).exists():
+        known, expand = _archive_state(db_path, [p.key for p in portals])
+    record = job_record(client, keys)
+    names = list(dict.fromkeys([*(record or {}).get("portals", []), *(p.key for p in portals)]))
+    client.hsetnx(keys.record, "created_at", _now())
+    client.hset(keys.record, "portals", json.dumps(names))
+    out = []
+    for portal in portals:
+        spider = PortalSpider(portal=portal.key, portals_file=portals_file)
+        dupefilter = RFPDupeFilter(client, keys.dupefilter(portal.key))
+        seeded = Seeded(portal.key)
+        pipe = client.pipeline(transaction=False)
+        for url in known.get(portal.key, []):
+            pipe.sadd(dupefilter.key, dupefilter.request_fingerprint(scrapy.Request(url)))
+            seeded.known += 1
+        pipe.execute()
+        requests = [
+            scrapy.Request(
+                url,
+                callback=spider.parse,
+                errback=spider.on_failure,
+                meta={"civicnews_kind": "listing"},
+            )
+            for url in portal.start_urls
+        ]
+        expanded = [
+            scrapy.Request(
+                url,
+                callback=spider.parse,
+                errback=spider.on_failure,
+                meta={
+                    "civicnews_kind": "article",
+                    "listing_date_raw": date_raw,
+                    "handle_httpstatus_list": list(GONE_STATUSES),
+                },
+            )
+            for url, date_raw in expand.get(portal.key, [])
+        ]
+        for request in requests + expanded:
+            if dupefilter.request_seen(request):
+                continue
+            client.execute_command(
+                "ZADD", keys.requests(portal.key), -request.priority, _serialize(request, spider)
+            )
+            if request.meta["civicnews_kind"] == "listing":
+                seeded.start_urls += 1
+            else:
+                seeded.expanded += 1
+        out.append(seeded)
+    return out
+
+
+def _archive_state(db_path: str | Path, portals: list[str]):
+    from civicnews.archive import connect
+
+    db = connect(db_path, create=False, readonly=True)
+    known: dict[str, list[str]] = {}
+    expand: dict[str, list[tuple[str, str | None]]] = {}
+    try:
+        for portal in portals:
+            known[portal] = [
+                url for (url,) in db.conn.execute(
+                    "SELECT url FROM articles WHERE portal = ?", (portal,)
+                )
+            ]  # fmt: skip
+            expand[portal] = list(
+                db.conn.execute(
+                    "SELECT r.to_url, min(r.date_raw) FROM related_links r "
+                    "JOIN articles a ON a.url = r.from_url WHERE a.portal = ? "
+                    "AND r.to_url NOT IN (SELECT url FROM articles) "
+                    "AND r.to_url NOT IN (SELECT url FROM article_urls) "
+                    "GROUP BY r.to_url ORDER BY r.to_url",
+                    (portal,),
+                )
+            )
+    finally:
+        db.conn.close()
+    return known, expand
+
+
+def job_record(client: Any, keys: JobKeys) -> dict[str, Any] | None:
+    raw = client.hgetall(keys.record)
+    if not raw:
+        return None
+    record = {k.decode(): v.decode() for k, v in raw.items()}
+    record["portals"] = json.loads(record.get("portals") or "[]")
+    record["run_ids"] = json.loads(record.get("run_ids") or "{}")
+    return record
+
+
+def require_job(client: Any, job: str) -> dict[str, Any]:
+    record = job_record(client, JobKeys(job))
+    if record is None:
+        raise DistributedError(
+            f"no job {job!r} in Redis: seed it first with civicnews enqueue --job {job}"
+        )
+    return record
+
+
+def status(client: Any, job: str) -> JobStatus:
+    keys = JobKeys(job)
+    record = job_record(client, keys)
+    if record is None:
+        return JobStatus(job, exists=False)
+    found = JobStatus(
+        job, exists=True, created_at=record.get("created_at"), portals=record["portals"]
+    )
+    found.run_id = record["run_ids"]
+    for portal in found.portals:
+        found.waiting[portal] = int(client.zcard(keys.requests(portal)))
+        found.leased[portal] = in_flight(client, keys, portal)
+    for name, data in client.hgetall(keys.stats).items():
+        found.workers[name.decode()] = json.loads(data)
+    workers = sorted({name.partition("|")[0] for name in found.workers})
+    found.alive = [w for w in workers if client.exists(keys.alive(w))]
+    found.items = int(client.xlen(keys.items))
+    return found
+
+
+def set_run_id(client: Any, job: str, db_path: str, run_id: int) -> None:
+    keys = JobKeys(job)
+    ids = job_record(client, keys)["run_ids"]
+    ids[str(Path(db_path).resolve())] = run_id
+    client.hset(keys.record, "run_ids", json.dumps(ids))
+
+
+def drop_dupefilters(client: Any, job: str) -> int:
+    keys = JobKeys(job)
+    record = job_record(client, keys) or {"portals": []}
+    return int(client.delete(*[keys.dupefilter(p) for p in record["portals"]]) or 0)
+
+
+def drop(client: Any, job: str, force: bool = False) -> int:
+    """Delete every key of the job; refuses while items wait or workers run, unless forced."""
+    found = status(client, job)
+    if not found.exists:
+        raise DistributedError(f"no job {job!r} in Redis (civicnews jobs lists them)")
+    if not force and found.items:
+        raise DistributedError(
+            f"job {job!r} still holds {found.items} items not ingested: run civicnews ingest "
+            f"--job {job} first, or drop them with --force"
+        )
+    if not force and found.alive:
+        raise DistributedError(
+            f"job {job!r} has running workers ({', '.join(found.alive)}): stop them first, "
+            "or drop it anyway with --force"
+        )
+    keys = JobKeys(job)
+    names = list(client.scan_iter(match=keys.pattern(), count=1000))
+    for start in range(0, len(names), 500):
+        client.delete(*names[start : start + 500])
+    return len(names)
+
+
+def list_jobs(client: Any) -> list[str]:
+    names = set()
+    for key in client.scan_iter(match="civicnews:*:job", count=1000):
+        names.add(key.decode().split(":")[1])
+    return sorted(names)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
