@@ -114,6 +114,9 @@ CIVICNEWS_FAILURES_BATCH_SIZE = 100
 # A failed article is tried again after 1, 2, 4... days, and given up after 6 failures in a row.
 CIVICNEWS_FAILED_RETRY_DAYS = 1.0
 CIVICNEWS_FAILED_GIVE_UP_AFTER = 6
+# Distributed crawling (issue 16, civicnews.distributed): a worker's lease and idle stop, seconds.
+CIVICNEWS_REDIS_LEASE = 60.0
+CIVICNEWS_REDIS_IDLE_STOP = 60.0
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -99,13 +99,14 @@ def crawl_worker(portal_names, redis_url, job, portals_file, settings):
     """``civicnews crawl --redis``: returns the worker's RunSummary (cli reports it)."""
     from civicnews.crawl import SettingsError
     from civicnews.distributed import require_redis
-    from civicnews.distributed.jobs import require_job
     from civicnews.distributed.keys import check_job
-    from civicnews.distributed.worker import run_worker
     from civicnews.registry import load_registry
 
     def start():
-        require_redis()
+        require_redis()  # before anything imports scrapy-redis: one line if it is missing
+        from civicnews.distributed.jobs import require_job
+        from civicnews.distributed.worker import run_worker
+
         check_job(job)
         registry = load_registry(portals_file)
         names = list(portal_names) or require_job(_client(redis_url), job)["portals"]
@@ -163,8 +164,14 @@ def enqueue(portal_names, redis_url, job, db, portals_file, as_json) -> None:
 @job_option
 @db_option
 @click.option("--once", is_flag=True, help="Drain what the stream holds now, then exit.")
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, 100_000),
+    default=None,
+    help="Items per write transaction (default CIVICNEWS_BATCH_SIZE, 500).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing unless something went wrong.")
-def ingest(redis_url, job, db, once, quiet) -> None:
+def ingest(redis_url, job, db, once, batch_size, quiet) -> None:
     """Store job NAME's items into the archive, as its single writer.
 
     Runs until the job is complete (workers stopped, frontier empty, items stored),
@@ -194,7 +201,7 @@ def ingest(redis_url, job, db, once, quiet) -> None:
         except LockError as exc:
             raise ArchiveError(str(exc.strerror or exc)) from None
         try:
-            batch = project_settings().getint("CIVICNEWS_BATCH_SIZE", 500)
+            batch = batch_size or project_settings().getint("CIVICNEWS_BATCH_SIZE", 500)
             ingester = Ingester(
                 client, job, db, batch_size=batch, argv=argv, redis_label=redacted(redis_url)
             )

@@ -107,3 +107,21 @@ def runs(db: str, limit: int, as_json: bool) -> None:
         )
         for line in _extraction_lines(run):
             click.echo(line)
+        for line in _worker_lines(run):
+            click.echo(line)
+
+
+def _worker_lines(run: RunRecord) -> list[str]:
+    """A distributed job's run (civicnews ingest): one line per worker, over its portals."""
+    workers: dict[str, dict] = {}
+    for counts in run.counts.values():
+        for name, figures in (counts.get("workers") or {}).items():
+            mine = workers.setdefault(name, {"pages": 0, "items": 0, "errors": 0, "ends": set()})
+            for key in ("pages", "items", "errors"):
+                mine[key] += int(figures.get(key) or 0)
+            mine["ends"].add(figures.get("finish_reason") or "?")
+    return [
+        f"{'':>6}worker {name}: {w['pages']} pages, {w['items']} items, {w['errors']} errors, "
+        + ",".join(sorted(w["ends"]))
+        for name, w in sorted(workers.items())
+    ]

@@ -109,6 +109,7 @@ class RequestRecord:
     path: str  # path with query string, as sent
     headers: dict[str, str]  # LOGGED_HEADERS present in the request, lower-case names
     status: int
+    body: bytes = b""  # the request body: tells POSTs to one path apart (paging APIs)
 
 
 class Renderer:
@@ -215,6 +216,7 @@ class _Handler(BaseHTTPRequestHandler):
                     if (value := self.headers.get(name)) is not None
                 },
                 status=response.status,
+                body=body,
             )
         )
         perform = getattr(response, "perform", None)

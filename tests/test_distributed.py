@@ -1,0 +1,425 @@
+"""Distributed crawling against a real redis-server: workers, the ingester, kills, politeness.
+
+Every test here runs the real CLI in subprocesses (workers, ``enqueue``, ``ingest``)
+against replica portals served from this process and a redis-server started for
+the session (``redis_url``).  Jobs have unique names, so tests share the server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from civicnews.replica import ReplicaServer
+from tests.conftest import ROOT, portal_toml, rows, run_cli
+
+REDIS_SERVER = "redis-server"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """A real redis-server on 127.0.0.1 at a free port, without persistence."""
+    port = _free_port()
+    workdir = tmp_path_factory.mktemp("redis")
+    proc = subprocess.Popen(
+        [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no", "--dir", str(workdir)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    import redis
+
+    client = redis.Redis(port=port)
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("redis-server did not start") from None
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    proc.kill()
+    proc.wait()
+
+
+def _client(url: str):
+    import redis
+
+    return redis.Redis.from_url(url)
+
+
+def _job() -> str:
+    return "t" + uuid.uuid4().hex[:10]
+
+
+def _start(*args: str, cwd: Path, log: Path) -> subprocess.Popen:
+    """A CLI process in the background, its output in ``log``."""
+    out = open(log, "wb")  # noqa: SIM115 - closed with the process by the OS
+    return subprocess.Popen(
+        [sys.executable, "-m", "civicnews", *args],
+        cwd=cwd,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=out,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def _worker(redis_url, job, pf, name, cwd, *, lease=3, idle=2, extra=()) -> subprocess.Popen:
+    return _start(
+        "crawl", "--redis", redis_url, "--job", job, "--portals-file", str(pf),
+        "--set", f"CIVICNEWS_REDIS_WORKER={name}", "--set", f"CIVICNEWS_REDIS_LEASE={lease}",
+        "--set", f"CIVICNEWS_REDIS_IDLE_STOP={idle}", "--log-file", str(cwd / f"{name}.log"),
+        *extra, cwd=cwd, log=cwd / f"{name}.out",
+    )  # fmt: skip
+
+
+def _wait(proc: subprocess.Popen, log: Path, timeout: float = 120) -> int:
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        raise AssertionError(f"{log.name} did not finish: {log.read_text()[-2000:]}") from None
+
+
+def _page_requests(server: ReplicaServer) -> list:
+    return [r for r in server.requests if not r.path.startswith("/robots.txt")]
+
+
+# -- two workers, one ingester, two families ---------------------------------------------------
+
+DELAY = 1.0  # seconds between two requests to one portal, whichever worker sends them
+ARTICLES = 12
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory, redis_url):
+    """Two workers and one ingester crawl a Liferay and a SharePoint replica into one archive."""
+    tmp = tmp_path_factory.mktemp("two-workers")
+    job = _job()
+    servers = {
+        "lf": ReplicaServer("liferay", articles=ARTICLES, seed=3).start(),
+        "sp": ReplicaServer("sharepoint", articles=ARTICLES, seed=4).start(),
+    }
+    try:
+        pf = tmp / "portals.toml"
+        pf.write_text(
+            portal_toml("lf", servers["lf"].start_url, delay=DELAY, concurrency=2)
+            + portal_toml("sp", servers["sp"].start_url, "sharepoint", delay=DELAY, concurrency=2),
+            "utf-8",
+        )
+        db = tmp / "archive.db"
+        seeded = run_cli(
+            "enqueue", "lf", "sp", "--redis", redis_url, "--job", job, "--portals-file", str(pf)
+        )
+        assert seeded.returncode == 0, seeded.stderr
+        workers = [_worker(redis_url, job, pf, name, tmp) for name in ("wa", "wb")]
+        ingester = _start(
+            "ingest", "--redis", redis_url, "--job", job, "--db", str(db), "--batch-size", "5",
+            cwd=tmp, log=tmp / "ingest.out",
+        )  # fmt: skip
+        codes = [_wait(w, tmp / "w.out") for w in workers]
+        code = _wait(ingester, tmp / "ingest.out")
+        truth = {key: server.ground_truth() for key, server in servers.items()}
+        requests = {key: server.requests for key, server in servers.items()}
+    finally:
+        for server in servers.values():
+            server.stop()
+    assert codes == [0, 0], [(tmp / f"{n}.out").read_text() for n in ("wa", "wb")]
+    assert code == 0, (tmp / "ingest.out").read_text()
+    return {"db": db, "job": job, "truth": truth, "requests": requests, "tmp": tmp}
+
+
+def test_every_article_is_stored_once(crawled):
+    db = crawled["db"]
+    for portal, truth in crawled["truth"].items():
+        stored = rows(db, "SELECT url FROM articles WHERE portal = ?", (portal,))
+        assert sorted(url for (url,) in stored) == sorted(a["url"] for a in truth), portal
+    assert rows(db, "SELECT count(*) FROM captures")[0][0] == 2 * ARTICLES
+    assert rows(db, "SELECT count(*) FROM revisions")[0][0] == 2 * ARTICLES
+    assert rows(db, "PRAGMA integrity_check") == [("ok",)]
+
+
+def test_no_url_is_fetched_twice(crawled):
+    for portal, requests in crawled["requests"].items():
+        pages = Counter(
+            (r.method, r.path, r.body) for r in requests if not r.path.startswith("/robots.txt")
+        )
+        assert len(pages) >= ARTICLES + 1, portal
+        assert [p for p, n in pages.items() if n > 1] == [], portal
+
+
+def test_both_workers_crawled_and_runs_shows_each(crawled):
+    proc = run_cli("runs", "--db", str(crawled["db"]), "--json")
+    assert proc.returncode == 0, proc.stderr
+    (run,) = json.loads(proc.stdout)
+    assert run["status"] == "ok"
+    assert run["options"]["job"] == crawled["job"]
+    assert run["totals"]["articles_new"] == 2 * ARTICLES
+    pages = Counter()
+    for portal in ("lf", "sp"):
+        for worker, counts in run["counts"][portal]["workers"].items():
+            pages[worker] += counts["pages"]
+            assert counts["finish_reason"] == "finished"
+    assert set(pages) == {"wa", "wb"}
+    assert all(n > 0 for n in pages.values()), pages
+    text = run_cli("runs", "--db", str(crawled["db"]))
+    assert "wa" in text.stdout and "wb" in text.stdout
+
+
+def test_shared_rate_limit_holds_each_portal_delay(crawled):
+    # Every request to a portal, robots.txt included, whichever worker sent it.
+    for portal, requests in crawled["requests"].items():
+        times = sorted(r.time for r in requests)
+        gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+        assert len(gaps) > ARTICLES
+        assert min(gaps) >= DELAY * 0.9, (portal, sorted(gaps)[:5])
+
+
+def test_a_complete_job_leaves_no_dupefilter_in_redis(crawled, redis_url):
+    client = _client(redis_url)
+    names = {k.decode() for k in client.scan_iter(match=f"civicnews:{crawled['job']}:*")}
+    assert names, "the job record stays until dropped"
+    assert not [n for n in names if n.endswith(":dupefilter") or ":processing:" in n]
+    dropped = run_cli("jobs", "--redis", redis_url, "--drop", crawled["job"])
+    assert dropped.returncode == 0, dropped.stderr
+    assert not list(client.scan_iter(match=f"civicnews:{crawled['job']}:*"))
+
+
+# -- a worker killed mid-crawl --------------------------------------------------------------
+
+
+def test_a_killed_workers_requests_are_crawled_by_another(tmp_path, redis_url):
+    job = _job()
+    with ReplicaServer("liferay", articles=ARTICLES, seed=5) as server:
+        pf = tmp_path / "portals.toml"
+        pf.write_text(portal_toml("lf", server.start_url, delay=0.3, concurrency=2), "utf-8")
+        db = tmp_path / "archive.db"
+        assert run_cli("enqueue", "lf", "--redis", redis_url, "--job", job, "--portals-file",
+                       str(pf)).returncode == 0  # fmt: skip
+        first = _worker(redis_url, job, pf, "doomed", tmp_path, lease=2)
+        deadline = time.monotonic() + 60
+        while len([r for r in _page_requests(server) if "/content/" in r.path]) < 4:
+            assert time.monotonic() < deadline and first.poll() is None, "no crawl"
+            time.sleep(0.05)
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+        leased = _client(redis_url).hlen(f"civicnews:{job}:lf:processing:doomed")
+        assert leased > 0, "the killed worker held no request: the test proves nothing"
+        second = _worker(redis_url, job, pf, "survivor", tmp_path, lease=2)
+        log = tmp_path / "survivor.out"
+        assert _wait(second, log) == 0, log.read_text()
+        ingest = run_cli("ingest", "--redis", redis_url, "--job", job, "--db", str(db))
+        truth = server.ground_truth()
+    assert ingest.returncode == 0, ingest.stderr + ingest.stdout
+    stored = sorted(url for (url,) in rows(db, "SELECT url FROM articles"))
+    assert stored == sorted(a["url"] for a in truth)
+    assert rows(db, "SELECT count(*) FROM captures")[0][0] == ARTICLES
+    stats = json.loads(_client(redis_url).hget(f"civicnews:{job}:stats", "survivor|lf"))
+    assert stats["civicnews/redis/reaped"] >= leased
+
+
+# -- the ingester killed and restarted -----------------------------------------------------
+
+
+def test_a_killed_ingester_restarts_without_losing_or_doubling(tmp_path, redis_url):
+    job = _job()
+    size = 150
+    with ReplicaServer("liferay", articles=size, seed=6) as server:
+        pf = tmp_path / "portals.toml"
+        pf.write_text(portal_toml("lf", server.start_url, concurrency=8), "utf-8")
+        assert run_cli("enqueue", "lf", "--redis", redis_url, "--job", job, "--portals-file",
+                       str(pf)).returncode == 0  # fmt: skip
+        worker = _worker(redis_url, job, pf, "w", tmp_path, idle=0)
+        assert _wait(worker, tmp_path / "w.out") == 0, (tmp_path / "w.out").read_text()
+        truth = server.ground_truth()
+    assert _client(redis_url).xlen(f"civicnews:{job}:items") == size
+    db = tmp_path / "archive.db"
+    args = ("ingest", "--redis", redis_url, "--job", job, "--db", str(db), "--batch-size", "3")
+    kills = 0
+    for target in (20, 60):  # kill it twice, once it has stored that many items
+        ingester = _start(*args, cwd=tmp_path, log=tmp_path / "ingest.out")
+        deadline = time.monotonic() + 60
+        while _ingested(db, job) < target and ingester.poll() is None:
+            assert time.monotonic() < deadline, "the ingester made no progress"
+            time.sleep(0.01)
+        if ingester.poll() is None:
+            ingester.send_signal(signal.SIGKILL)
+            kills += 1
+        ingester.wait()
+    assert kills >= 1, "the ingester finished before it could be killed"
+    final = run_cli(*args)
+    assert final.returncode == 0, final.stderr + final.stdout
+    stored = sorted(url for (url,) in rows(db, "SELECT url FROM articles"))
+    assert stored == sorted(a["url"] for a in truth)
+    assert rows(db, "SELECT count(*) FROM captures")[0][0] == size
+    assert rows(db, "SELECT count(*) FROM revisions")[0][0] == size
+    assert rows(db, "SELECT items FROM ingest_progress WHERE job = ?", (job,)) == [(size,)]
+    assert _client(redis_url).xlen(f"civicnews:{job}:items") == 0
+
+
+def _ingested(db: Path, job: str) -> int:
+    if not db.exists():
+        return 0
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
+        try:
+            found = conn.execute("SELECT items FROM ingest_progress WHERE job = ?", (job,))
+            row = found.fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return 0
+    return row[0] if row else 0
+
+
+def test_an_entry_committed_but_not_acknowledged_is_not_stored_again(tmp_path, redis_url):
+    """The kill between a batch's commit and its XACK: the progress row decides."""
+    from civicnews.archive import connect
+    from civicnews.distributed.ingest import Ingester, LedgerWriter
+    from civicnews.distributed.itemqueue import decode, encode
+    from civicnews.distributed.jobs import job_record
+    from civicnews.distributed.keys import JobKeys
+    from civicnews.items import ArticleItem
+
+    job = _job()
+    client = _client(redis_url)
+    keys = JobKeys(job)
+    client.hset(keys.record, mapping={"created_at": "2020-01-01T00:00:00+00:00", "portals": "[]"})
+    items = [
+        ArticleItem(portal="p", url=f"http://x.test/a{n}", fetched_url=f"http://x.test/a{n}",
+                    fetched_at="2026-01-01T00:00:00+00:00", title=f"Bài {n}",
+                    body_text="Nội dung bài viết " * 5, response_body=b"<html>%d</html>" % n)
+        for n in range(4)
+    ]  # fmt: skip
+    ids = [client.xadd(keys.items, encode(item, "w")) for item in items]
+    db = tmp_path / "archive.db"
+    archive = connect(db)
+    writer = LedgerWriter(archive)
+    created = job_record(client, keys)["created_at"]
+    # Entries 0-1 committed by an ingester that died before acknowledging them.
+    entries = client.xrange(keys.items)
+    committed = {"p": [decode(fields) for _, fields in entries[:2]]}
+    writer.write_entries(job, created, ids[1].decode(), committed, 2)
+    writer.close()
+    archive.conn.close()
+    # The same page fetched again by a second worker: a redelivered item.
+    client.xadd(keys.items, encode(items[3], "other"))
+    summary = Ingester(client, job, db).run(once=True)
+    assert (summary.already, summary.stored, summary.duplicates) == (2, 2, 1)
+    assert rows(db, "SELECT count(*) FROM articles") == [(4,)]
+    assert rows(db, "SELECT count(*) FROM captures") == [(4,)]
+    assert client.xlen(keys.items) == 0
+
+
+# -- a local crawl needs no Redis -----------------------------------------------------------
+
+BLOCK_REDIS = """
+import sys
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name.split('.')[0] in ('scrapy_redis', 'redis'):
+            raise ImportError(f'No module named {name!r} (blocked by the test)')
+sys.meta_path.insert(0, Block())
+from civicnews.cli import main
+sys.argv = ['civicnews'] + sys.argv[1:]
+main()
+"""
+
+
+def _without_redis(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", BLOCK_REDIS, *args],
+        cwd=cwd, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
+        timeout=180,
+    )  # fmt: skip
+
+
+def test_a_local_crawl_works_without_scrapy_redis(tmp_path, replica, portals_file):
+    db = tmp_path / "archive.db"
+    proc = _without_redis("crawl", "replica", "--db", str(db), "--portals-file",
+                          str(portals_file), "--json", cwd=tmp_path)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["totals"]["articles_new"] == len(replica.ground_truth())
+    worker = _without_redis("crawl", "--redis", "redis://127.0.0.1:1/0", cwd=tmp_path)
+    assert worker.returncode == 1
+    assert worker.stderr.strip().count("\n") == 0
+    assert 'pip install -e ".[distributed]"' in worker.stderr
+
+
+# -- errors are one line with the documented exit codes -------------------------------------
+
+
+def _one_line(proc: subprocess.CompletedProcess) -> str:
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    return lines[0]
+
+
+def test_bad_redis_url_and_job_name_are_usage_errors(tmp_path, redis_url):
+    proc = run_cli("crawl", "--redis", "localhost:6379", cwd=tmp_path)
+    assert proc.returncode == 2 and "redis://HOST" in _one_line(proc)
+    proc = run_cli("enqueue", "--redis", redis_url, "--job", "a b", cwd=tmp_path)
+    assert proc.returncode == 2 and "--job" in _one_line(proc)
+
+
+def test_unreachable_redis_and_unknown_job_exit_1(tmp_path, redis_url):
+    proc = run_cli("jobs", "--redis", f"redis://127.0.0.1:{_free_port()}/0", cwd=tmp_path)
+    assert proc.returncode == 1 and "cannot reach Redis" in _one_line(proc)
+    job = _job()
+    proc = run_cli("crawl", "--redis", redis_url, "--job", job, cwd=tmp_path)
+    assert proc.returncode == 1 and "civicnews enqueue" in _one_line(proc)
+    proc = run_cli("ingest", "--redis", redis_url, "--job", job, "--db",
+                   str(tmp_path / "a.db"), cwd=tmp_path)  # fmt: skip
+    assert proc.returncode == 1 and "civicnews enqueue" in _one_line(proc)
+
+
+def test_a_job_with_items_waiting_is_not_dropped(tmp_path, redis_url):
+    from civicnews.distributed.itemqueue import encode
+    from civicnews.distributed.keys import JobKeys
+
+    job = _job()
+    keys = JobKeys(job)
+    client = _client(redis_url)
+    client.hset(keys.record, mapping={"created_at": "2020-01-01T00:00:00+00:00", "portals": "[]"})
+    client.xadd(keys.items, encode({"portal": "p", "url": "http://x.test/a"}, "w"))
+    proc = run_cli("jobs", "--redis", redis_url, "--drop", job, cwd=tmp_path)
+    assert proc.returncode == 1 and "civicnews ingest" in _one_line(proc)
+    assert client.xlen(keys.items) == 1
+    proc = run_cli("jobs", "--redis", redis_url, "--drop", job, "--force", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert not client.exists(keys.items, keys.record)
+
+
+def test_an_ingester_waits_for_the_archive_lock(tmp_path, redis_url):
+    from civicnews.lock import ArchiveLock
+
+    job = _job()
+    pf = tmp_path / "portals.toml"
+    pf.write_text(portal_toml("lf", "http://127.0.0.1:9/x"), "utf-8")
+    assert run_cli("enqueue", "lf", "--redis", redis_url, "--job", job, "--portals-file",
+                   str(pf)).returncode == 0  # fmt: skip
+    db = tmp_path / "archive.db"
+    with ArchiveLock(db, argv=["civicnews", "crawl"]):
+        proc = run_cli("ingest", "--redis", redis_url, "--job", job, "--db", str(db), "--once")
+    assert proc.returncode == 75, proc.stderr
+    _one_line(proc)
