@@ -117,6 +117,7 @@ CIVICNEWS_FAILED_GIVE_UP_AFTER = 6
 # Distributed crawling (issue 16, civicnews.distributed): a worker's lease and idle stop, seconds.
 CIVICNEWS_REDIS_LEASE = 60.0
 CIVICNEWS_REDIS_IDLE_STOP = 60.0
+CIVICNEWS_REDIS_POLL = 1.0  # how often an idle worker looks for requests
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
