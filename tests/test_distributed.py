@@ -199,6 +199,9 @@ def test_a_complete_job_leaves_no_dupefilter_in_redis(crawled, redis_url):
     names = {k.decode() for k in client.scan_iter(match=f"civicnews:{crawled['job']}:*")}
     assert names, "the job record stays until dropped"
     assert not [n for n in names if n.endswith(":dupefilter") or ":processing:" in n]
+    again = run_cli("enqueue", "lf", "--redis", redis_url, "--job", crawled["job"],
+                    "--portals-file", str(crawled["tmp"] / "portals.toml"))  # fmt: skip
+    assert again.returncode == 1 and "--drop" in _one_line(again)
     dropped = run_cli("jobs", "--redis", redis_url, "--drop", crawled["job"])
     assert dropped.returncode == 0, dropped.stderr
     assert not list(client.scan_iter(match=f"civicnews:{crawled['job']}:*"))

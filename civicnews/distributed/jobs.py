@@ -101,6 +101,12 @@ def enqueue(
 ) -> list[Seeded]:
     """Create or extend job ``job`` with ``portals``; see the module docstring."""
     keys = JobKeys(job)
+    if status(client, job).crawled:
+        # Its dupefilter may be gone and the ingester would take new fetches for repeats.
+        raise DistributedError(
+            f"job {job!r} has finished: drop it first (civicnews jobs --drop {job}) "
+            "or seed another job"
+        )
     known: dict[str, list[str]] = {}
     expand: dict[str, list[tuple[str, str | None]]] = {}
     if db_path is not None and Path(db_path).exists():
