@@ -159,7 +159,7 @@ class Ingester:
             self._ensure_group()
             cursor = "0"  # this consumer's entries handed out before a restart, then new ones
             while not stop():
-                entries = self._read(cursor)
+                entries = self._read(cursor, block=not once)
                 if cursor == "0" and not entries:
                     cursor = ">"
                     continue
@@ -187,10 +187,10 @@ class Ingester:
             if "BUSYGROUP" not in str(exc):
                 raise
 
-    def _read(self, cursor: str) -> list[tuple[bytes, dict | None]]:
-        block = None if cursor == "0" else self.block_ms
+    def _read(self, cursor: str, block: bool) -> list[tuple[bytes, dict | None]]:
+        block_ms = self.block_ms if block and cursor != "0" else None
         answer = self.client.xreadgroup(
-            GROUP, CONSUMER, {self.keys.items: cursor}, count=self.batch_size, block=block
+            GROUP, CONSUMER, {self.keys.items: cursor}, count=self.batch_size, block=block_ms
         )
         return list(answer[0][1]) if answer else []
 

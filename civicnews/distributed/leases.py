@@ -6,7 +6,9 @@ requests of the portal's workers whose key has expired
 (:func:`civicnews.distributed.queue.reap`): a worker killed with SIGKILL stops
 renewing, and after at most one lease period another worker crawls its requests.
 A lease must outlast the longest stall of a live worker's event loop; a worker
-stalled longer may see its requests crawled twice, never lost.
+stalled longer may see its requests crawled twice, never lost.  When the last
+portal of a worker process closes, the key is deleted: a worker that stopped is
+not counted as running (its unfinished requests were requeued by the scheduler).
 
 Settings: ``REDIS_URL``, ``CIVICNEWS_REDIS_JOB``, ``CIVICNEWS_REDIS_WORKER``,
 ``CIVICNEWS_REDIS_LEASE`` (seconds, default 60).
@@ -27,6 +29,9 @@ from civicnews.distributed.keys import JobKeys
 from civicnews.distributed.queue import reap
 
 logger = logging.getLogger(__name__)
+
+#: Portals of this process (one worker) still crawling: the lease is the process's.
+_open_portals = 0
 
 
 class Leases:
@@ -57,14 +62,23 @@ class Leases:
         return ext
 
     def spider_opened(self, spider: Any) -> None:
+        global _open_portals
+        _open_portals += 1
         self.portal = spider.portal_key
         self.tick()
         self._loop = task.LoopingCall(self.tick)
         self._loop.start(max(self.lease / 4, 0.2), now=False)
 
     def spider_closed(self, spider: Any) -> None:
+        global _open_portals
         if self._loop is not None and self._loop.running:
             self._loop.stop()
+        _open_portals -= 1
+        if _open_portals <= 0:
+            try:
+                self.server.delete(self.keys.alive(self.worker))
+            except redis.RedisError as exc:
+                logger.warning("cannot end the lease of %s: %s", self.worker, exc)
 
     def tick(self) -> None:
         try:

@@ -51,9 +51,11 @@ COMPONENTS: dict[str, dict[str, int | None]] = {
         # The shared rate limit applies robots.txt Crawl-delay across workers.
         "civicnews.extensions.crawldelay.CrawlDelay": None,
         "civicnews.extensions.failures.FailuresExtension": None,
+        # Before Leases: a stopping worker's last counts are published before its lease
+        # ends, so whoever sees it gone sees its final counts.
+        "civicnews.distributed.workerstats.WorkerStats": 400,
         "civicnews.distributed.leases.Leases": 500,
         "civicnews.distributed.idle.IdleStop": 500,
-        "civicnews.distributed.workerstats.WorkerStats": 500,
     },
 }
 
