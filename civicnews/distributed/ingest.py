@@ -42,11 +42,17 @@ from civicnews import runs
 from civicnews.archive import connect
 from civicnews.archive.db import write_transaction
 from civicnews.archive.writer import ArchiveWriter, WriteResult, _record
-from civicnews.crawl import PortalResult, RunSummary, check_settings, project_settings
+from civicnews.crawl import (
+    PortalResult,
+    RunSummary,
+    check_health,
+    check_settings,
+    project_settings,
+)
 from civicnews.distributed import jobs
 from civicnews.distributed.itemqueue import decode
 from civicnews.distributed.keys import JobKeys
-from civicnews.health import archive_activity, check_portal
+from civicnews.extraction import ExtractionThresholds
 
 logger = logging.getLogger(__name__)
 
@@ -252,31 +258,35 @@ class Ingester:
         return int(run_id)
 
     def _finish(self, db, run_id: int, found: jobs.JobStatus) -> RunSummary:
-        thresholds = check_settings(project_settings())
+        settings = project_settings()
+        thresholds = check_settings(settings)
         progress = read_progress(db.conn, self.job, found.created_at or "")
         summary = RunSummary(db=self.db_path, started_at=found.created_at or "", run_id=run_id)
-        counts: dict[str, dict[str, Any]] = {}
+        by_portal: dict[str, dict[str, Any]] = {}
         for portal in found.portals:
             workers = {
                 name.partition("|")[0]: data
                 for name, data in found.workers.items()
                 if name.partition("|")[2] == portal
             }
+            by_portal[portal] = workers
             stats = combine(list(workers.values()))
             stored = progress["counts"].get(portal, {})
             for name in ("new", "known", "changed"):
                 stats[f"civicnews/articles_{name}"] = stored.get(name, 0)
-            result = PortalResult.from_stats(portal, stats)
-            activity = archive_activity(db.conn, portal)
-            result.health = [
-                f.to_dict() for f in check_portal(portal, stats, thresholds, activity)
-            ]
-            summary.portals.append(result)
-            counts[portal] = {
-                **result.counts(),
+            summary.portals.append(PortalResult.from_stats(portal, stats))
+        # The local crawl's checks, on the figures of all workers together.
+        check_health(summary, thresholds, ExtractionThresholds.from_settings(settings))
+        counts = {
+            p.portal: {
+                **p.counts(),
                 # Every worker has stopped by now: one still "running" was killed.
-                "workers": {w: worker_counts(data) for w, data in sorted(workers.items())},
+                "workers": {
+                    w: worker_counts(data) for w, data in sorted(by_portal[p.portal].items())
+                },
             }
+            for p in summary.portals
+        }
         summary.finished_at = _now()
         runs.finish_run(
             self.db_path,
