@@ -98,6 +98,12 @@ SETTINGS: dict[str, Callable[[Any, str], Any]] = {
     "CIVICNEWS_FAILURES_BATCH_SIZE": partial(v.integer, minimum=1, maximum=100_000),
     "CIVICNEWS_FAILED_RETRY_DAYS": partial(v.number, minimum=0.0, maximum=3650.0),
     "CIVICNEWS_FAILED_GIVE_UP_AFTER": partial(v.integer, minimum=1, maximum=1000),
+    # Distributed crawling (civicnews.distributed); an empty CIVICNEWS_DB is a worker's.
+    "CIVICNEWS_REDIS_JOB": _optional(v.text),
+    "CIVICNEWS_REDIS_WORKER": _optional(v.text),
+    "CIVICNEWS_REDIS_LEASE": _seconds,
+    "CIVICNEWS_REDIS_IDLE_STOP": _seconds,
+    "CIVICNEWS_REDIS_POLL": _seconds,
     # Scrapy's own settings that civicnews sets or whose meaning it relies on.
     "AUTOTHROTTLE_ENABLED": v.boolean,
     "AUTOTHROTTLE_MAX_DELAY": _seconds,

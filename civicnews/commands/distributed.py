@@ -97,9 +97,9 @@ def _portals(registry, names):
 
 def crawl_worker(portal_names, redis_url, job, portals_file, settings):
     """``civicnews crawl --redis``: returns the worker's RunSummary (cli reports it)."""
-    from civicnews.crawl import SettingsError
     from civicnews.distributed import require_redis
     from civicnews.distributed.keys import check_job
+    from civicnews.errors import UsageError as SettingsError
     from civicnews.registry import load_registry
 
     def start():

@@ -42,17 +42,13 @@ from civicnews import runs
 from civicnews.archive import connect
 from civicnews.archive.db import write_transaction
 from civicnews.archive.writer import ArchiveWriter, WriteResult, _record
-from civicnews.crawl import (
-    PortalResult,
-    RunSummary,
-    check_health,
-    check_settings,
-    project_settings,
-)
+from civicnews.crawl import PortalResult, RunSummary, check_health
+from civicnews.crawl_options import check_settings, project_settings
 from civicnews.distributed import jobs
 from civicnews.distributed.itemqueue import decode
 from civicnews.distributed.keys import JobKeys
 from civicnews.extraction import ExtractionThresholds
+from civicnews.health import Thresholds
 
 logger = logging.getLogger(__name__)
 
@@ -259,7 +255,8 @@ class Ingester:
 
     def _finish(self, db, run_id: int, found: jobs.JobStatus) -> RunSummary:
         settings = project_settings()
-        thresholds = check_settings(settings)
+        check_settings(settings)
+        thresholds = Thresholds.from_settings(settings)
         progress = read_progress(db.conn, self.job, found.created_at or "")
         summary = RunSummary(db=self.db_path, started_at=found.created_at or "", run_id=run_id)
         by_portal: dict[str, dict[str, Any]] = {}

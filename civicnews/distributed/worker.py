@@ -21,11 +21,12 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from civicnews.crawl import PortalResult, RunSummary, _now, check_settings, project_settings
+from civicnews.crawl import PortalResult, RunSummary, _now
+from civicnews.crawl_options import check_settings, project_settings
 from civicnews.distributed import DistributedUsageError, connect
 from civicnews.distributed.jobs import require_job
 from civicnews.distributed.keys import JobKeys
-from civicnews.health import check_portal
+from civicnews.health import Thresholds, check_portal
 from civicnews.registry import Portal
 from civicnews.spiders.portal import PortalSpider
 
@@ -77,7 +78,6 @@ def worker_settings(base: Settings, redis_url: str, job: str, worker: str) -> Se
     base.set("REDIS_URL", redis_url, priority="cmdline")
     base.set("CIVICNEWS_REDIS_JOB", job, priority="cmdline")
     base.set("CIVICNEWS_REDIS_WORKER", worker, priority="cmdline")
-    base.set("CIVICNEWS_DB", "", priority="cmdline")
     base.set("SCHEDULER", "civicnews.distributed.scheduler.LeasingScheduler", priority="cmdline")
     base.set(
         "SCHEDULER_QUEUE_CLASS", "civicnews.distributed.queue.ReliableQueue", priority="cmdline"
@@ -117,7 +117,8 @@ def run_worker(
     if portals_file:
         overrides["CIVICNEWS_PORTALS_FILE"] = str(portals_file)
     merged = project_settings(overrides)
-    thresholds = check_settings(merged)
+    check_settings(merged)
+    thresholds = Thresholds.from_settings(merged)
     worker = check_worker_name(merged.get("CIVICNEWS_REDIS_WORKER") or default_worker_name())
     worker_settings(merged, redis_url, job, worker)
     summary = RunSummary(db="", started_at=_now())
