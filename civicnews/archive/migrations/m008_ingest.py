@@ -1,4 +1,4 @@
-"""Version 7: ``ingest_progress``, how far the ingester of each distributed job got.
+"""Version 8: ``ingest_progress``, how far the ingester of each distributed job got.
 
 One row per crawl job (``civicnews ingest``, :mod:`civicnews.distributed.ingest`):
 ``last_id`` is the last entry of the job's Redis stream committed to this archive,
