@@ -21,12 +21,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 
-import redis
 from scrapy import Request, signals
-from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
-from civicnews.distributed.keys import JobKeys
+from civicnews.distributed.keys import JobKeys, redis_from_settings
 from civicnews.distributed.queue import LEASE_META, ack
 from civicnews.signals import page_failed
 
@@ -45,11 +43,9 @@ class AckMiddleware:
     @classmethod
     def from_crawler(cls, crawler: Any) -> AckMiddleware:
         settings = crawler.settings
-        url = settings.get("REDIS_URL")
-        if not url:
-            raise NotConfigured("REDIS_URL is not set")
+        server = redis_from_settings(settings)
         mw = cls(
-            redis.Redis.from_url(url),
+            server,
             JobKeys(settings.get("CIVICNEWS_REDIS_JOB")),
             settings.get("CIVICNEWS_REDIS_WORKER"),
             crawler.stats,

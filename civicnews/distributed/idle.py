@@ -25,9 +25,9 @@ from typing import Any
 
 import redis
 from scrapy import signals
-from scrapy.exceptions import DontCloseSpider, NotConfigured
+from scrapy.exceptions import DontCloseSpider
 
-from civicnews.distributed.keys import JobKeys
+from civicnews.distributed.keys import JobKeys, redis_from_settings
 from civicnews.distributed.queue import in_flight
 
 
@@ -45,11 +45,9 @@ class IdleStop:
     @classmethod
     def from_crawler(cls, crawler: Any) -> IdleStop:
         settings = crawler.settings
-        url = settings.get("REDIS_URL")
-        if not url:
-            raise NotConfigured("REDIS_URL is not set")
+        server = redis_from_settings(settings)
         ext = cls(
-            redis.Redis.from_url(url),
+            server,
             JobKeys(settings.get("CIVICNEWS_REDIS_JOB")),
             settings.getfloat("CIVICNEWS_REDIS_IDLE_STOP", 60.0),
             max(settings.getfloat("CIVICNEWS_REDIS_POLL", 1.0), 0.05),

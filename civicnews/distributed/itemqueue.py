@@ -18,11 +18,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import redis
 from itemadapter import ItemAdapter
-from scrapy.exceptions import NotConfigured
 
-from civicnews.distributed.keys import JobKeys
+from civicnews.distributed.keys import JobKeys, redis_from_settings
 
 
 def encode(item: Any, worker: str) -> dict[str, bytes]:
@@ -53,11 +51,9 @@ class RedisItemPipeline:
     @classmethod
     def from_crawler(cls, crawler: Any) -> RedisItemPipeline:
         settings = crawler.settings
-        url = settings.get("REDIS_URL")
-        if not url:
-            raise NotConfigured("REDIS_URL is not set")
+        server = redis_from_settings(settings)
         return cls(
-            redis.Redis.from_url(url),
+            server,
             JobKeys(settings.get("CIVICNEWS_REDIS_JOB")),
             settings.get("CIVICNEWS_REDIS_WORKER"),
             crawler.stats,

@@ -22,6 +22,7 @@ key                                 type        what
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from civicnews.distributed import DistributedUsageError
 
@@ -70,3 +71,18 @@ class JobKeys:
     def pattern(self) -> str:
         """Every key of the job, for SCAN."""
         return f"{self.base}:*"
+
+
+def redis_from_settings(settings: Any) -> Any:
+    """The Redis client a worker component talks to; ``NotConfigured`` outside a worker.
+
+    One home for the rule every component shares: no ``REDIS_URL`` means a local crawl, where
+    the distributed components switch themselves off.
+    """
+    import redis  # the [distributed] extra: imported only inside a worker
+    from scrapy.exceptions import NotConfigured
+
+    url = settings.get("REDIS_URL")
+    if not url:
+        raise NotConfigured("REDIS_URL is not set")
+    return redis.Redis.from_url(url)

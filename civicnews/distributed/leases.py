@@ -22,10 +22,9 @@ from typing import Any
 
 import redis
 from scrapy import signals
-from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
-from civicnews.distributed.keys import JobKeys
+from civicnews.distributed.keys import JobKeys, redis_from_settings
 from civicnews.distributed.queue import reap
 
 logger = logging.getLogger(__name__)
@@ -47,11 +46,9 @@ class Leases:
     @classmethod
     def from_crawler(cls, crawler: Any) -> Leases:
         settings = crawler.settings
-        url = settings.get("REDIS_URL")
-        if not url:
-            raise NotConfigured("REDIS_URL is not set")
+        server = redis_from_settings(settings)
         ext = cls(
-            redis.Redis.from_url(url),
+            server,
             JobKeys(settings.get("CIVICNEWS_REDIS_JOB")),
             settings.get("CIVICNEWS_REDIS_WORKER"),
             settings.getfloat("CIVICNEWS_REDIS_LEASE", 60.0),

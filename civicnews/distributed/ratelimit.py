@@ -35,13 +35,11 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-import redis
 from scrapy import signals
-from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import reactor, task
 
-from civicnews.distributed.keys import JobKeys
+from civicnews.distributed.keys import JobKeys, redis_from_settings
 from civicnews.extensions.crawldelay import CrawlDelay
 
 GATE_META = "civicnews_gate"
@@ -96,15 +94,13 @@ class SharedRateLimit:
     @classmethod
     def from_crawler(cls, crawler: Any) -> SharedRateLimit:
         settings = crawler.settings
-        url = settings.get("REDIS_URL")
-        if not url:
-            raise NotConfigured("REDIS_URL is not set")
+        server = redis_from_settings(settings)
         robots = None
         if settings.getbool("ROBOTSTXT_OBEY"):
             agent = settings.get("ROBOTSTXT_USER_AGENT") or settings.get("USER_AGENT") or "*"
             robots = CrawlDelay(agent, settings.getfloat("CIVICNEWS_CRAWL_DELAY_MAX", 60.0))
         mw = cls(
-            redis.Redis.from_url(url),
+            server,
             JobKeys(settings.get("CIVICNEWS_REDIS_JOB")),
             settings.get("CIVICNEWS_REDIS_WORKER"),
             settings.getfloat("DOWNLOAD_TIMEOUT", 180) + 30,
@@ -151,9 +147,7 @@ class SharedRateLimit:
         self._release(request)
         return response
 
-    def process_exception(
-        self, request: Any, exception: Exception, spider: Any = None
-    ) -> None:
+    def process_exception(self, request: Any, exception: Exception, spider: Any = None) -> None:
         self._release(request)
 
     def _release(self, request: Any) -> None:

@@ -18,10 +18,9 @@ from typing import Any
 
 import redis
 from scrapy import signals
-from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
-from civicnews.distributed.keys import JobKeys
+from civicnews.distributed.keys import JobKeys, redis_from_settings
 
 logger = logging.getLogger(__name__)
 
@@ -50,11 +49,9 @@ class WorkerStats:
     @classmethod
     def from_crawler(cls, crawler: Any) -> WorkerStats:
         settings = crawler.settings
-        url = settings.get("REDIS_URL")
-        if not url:
-            raise NotConfigured("REDIS_URL is not set")
+        server = redis_from_settings(settings)
         ext = cls(
-            redis.Redis.from_url(url),
+            server,
             JobKeys(settings.get("CIVICNEWS_REDIS_JOB")),
             settings.get("CIVICNEWS_REDIS_WORKER"),
             max(settings.getfloat("CIVICNEWS_REDIS_LEASE", 60.0) / 2, 0.5),
