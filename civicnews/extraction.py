@@ -25,6 +25,8 @@ import statistics
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from civicnews.health import setting_number
+
 #: The fields whose presence is counted, in the order they are shown.
 FIELDS = ("title", "date", "time", "author", "body")
 STATS_PREFIX = "civicnews/extraction/"
@@ -63,29 +65,20 @@ class ExtractionThresholds:
     @classmethod
     def from_settings(cls, settings: Any) -> ExtractionThresholds:
         """Read the ``CIVICNEWS_HEALTH_EXTRACTION_*`` settings; ValueError names a bad one."""
-        drop = _number(settings, "CIVICNEWS_HEALTH_EXTRACTION_DROP", cls.drop)
+        drop = setting_number(settings, "CIVICNEWS_HEALTH_EXTRACTION_DROP", cls.drop)
         if drop > 1:
             raise ValueError(f"CIVICNEWS_HEALTH_EXTRACTION_DROP: expected 0 to 1, got {drop!r}")
         return cls(
             drop=drop,
             min_articles=int(
-                _number(settings, "CIVICNEWS_HEALTH_EXTRACTION_MIN_ARTICLES", cls.min_articles)
+                setting_number(
+                    settings, "CIVICNEWS_HEALTH_EXTRACTION_MIN_ARTICLES", cls.min_articles
+                )
             ),
-            runs=max(1, int(_number(settings, "CIVICNEWS_HEALTH_EXTRACTION_RUNS", cls.runs))),
+            runs=max(
+                1, int(setting_number(settings, "CIVICNEWS_HEALTH_EXTRACTION_RUNS", cls.runs))
+            ),
         )
-
-
-def _number(settings: Any, name: str, default: float) -> float:
-    raw = settings.get(name)
-    if raw in (None, ""):
-        return float(default)
-    try:
-        value = float(raw)
-    except (TypeError, ValueError):
-        value = -1.0
-    if not value >= 0 or value == float("inf"):
-        raise ValueError(f"{name}: expected a number of 0 or more, got {raw!r}")
-    return value
 
 
 @dataclass(frozen=True)

@@ -55,11 +55,15 @@ class Thresholds:
             ALLOWED_FINISH_REASONS
         )
         return cls(
-            max_parse_failed_share=_number(settings, "CIVICNEWS_HEALTH_MAX_PARSE_FAILED_SHARE"),
-            min_article_pages=int(_number(settings, "CIVICNEWS_HEALTH_MIN_ARTICLE_PAGES")),
-            max_failed_request_share=_number(settings, "CIVICNEWS_HEALTH_MAX_FAILED_REQUEST_SHARE"),
-            min_failed_pages=int(_number(settings, "CIVICNEWS_HEALTH_MIN_FAILED_PAGES")),
-            stale_days=_number(settings, "CIVICNEWS_HEALTH_STALE_DAYS"),
+            max_parse_failed_share=setting_number(
+                settings, "CIVICNEWS_HEALTH_MAX_PARSE_FAILED_SHARE"
+            ),
+            min_article_pages=int(setting_number(settings, "CIVICNEWS_HEALTH_MIN_ARTICLE_PAGES")),
+            max_failed_request_share=setting_number(
+                settings, "CIVICNEWS_HEALTH_MAX_FAILED_REQUEST_SHARE"
+            ),
+            min_failed_pages=int(setting_number(settings, "CIVICNEWS_HEALTH_MIN_FAILED_PAGES")),
+            stale_days=setting_number(settings, "CIVICNEWS_HEALTH_STALE_DAYS"),
             allowed_finish_reasons=tuple(reasons),
         )
 
@@ -73,10 +77,14 @@ _DEFAULTS = {
 }
 
 
-def _number(settings: Any, name: str) -> float:
+def setting_number(settings: Any, name: str, default: float | None = None) -> float:
+    """A threshold setting as a number of 0 or more (``ValueError`` naming it otherwise).
+
+    Shared by these checks and the extraction-health ones (civicnews.extraction).
+    """
     raw = settings.get(name)
     if raw in (None, ""):
-        return float(_DEFAULTS[name])
+        return float(_DEFAULTS[name] if default is None else default)
     try:
         value = float(raw)
     except (TypeError, ValueError):

@@ -158,16 +158,7 @@ def test_reading_commands_leave_a_real_archive_byte_for_byte(crawled, tmp_path):
 # -- item 6: read-only media ---------------------------------------------------------------------
 
 
-@pytest.fixture
-def tmpfs(tmp_path):
-    """A real, small file system: mounted per test, unmounted after."""
-    mnt = tmp_path / "mnt"
-    mnt.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mnt)], check=True)
-    try:
-        yield mnt
-    finally:
-        subprocess.run(["umount", "-l", str(mnt)], check=False)
+# The tmpfs fixture (a real 16 MB file system per test) comes from tests/conftest.py.
 
 
 def _read_only(mnt: Path) -> None:
