@@ -21,8 +21,8 @@ import pytest
 from click.testing import CliRunner
 from parsel import Selector
 
+from civicnews.commands.replica import replica
 from civicnews.replica import PortInUseError, ReplicaError, ReplicaServer
-from civicnews.replica.cli import replica
 from civicnews.replica.content import RELATED_TITLE, SEED_CAPTION, Corpus, slugify
 from civicnews.replica.liferay import LISTING_PATH, NAMESPACE
 
@@ -447,7 +447,7 @@ def test_cli_rejects_article_count_out_of_range() -> None:
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
 def test_cli_serves_until_signalled(stop_signal: int) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "civicnews.replica.cli", "serve", "--port", "0", "--articles", "20"],
+        [sys.executable, "-m", "civicnews", "replica", "serve", "--port", "0", "--articles", "20"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

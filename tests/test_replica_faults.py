@@ -22,9 +22,9 @@ import pytest
 from click.testing import CliRunner
 from parsel import Selector
 
+from civicnews.commands.replica import replica
 from civicnews.htmlfix import repair_html
 from civicnews.replica import ReplicaServer
-from civicnews.replica.cli import replica
 from civicnews.replica.faults import (
     CATALOGUE,
     Fault,

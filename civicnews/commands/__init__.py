@@ -1,1 +1,1 @@
-"""CLI command groups, one module per feature; mounted by civicnews.cli.COMMAND_MODULES."""
+"""The commands of the CLI, one module per command or feature; civicnews.cli assembles them."""

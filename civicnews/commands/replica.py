@@ -1,8 +1,4 @@
-"""``replica`` command group: serve a replica portal from the command line.
-
-Mounted under the main CLI as ``civicnews replica``; also runnable as
-``python -m civicnews.replica.cli serve --port 0``.
-"""
+"""``civicnews replica``: serve a replica portal from the command line."""
 
 from __future__ import annotations
 
@@ -97,6 +93,3 @@ def serve(family: str, host: str, port: int, articles: int, seed: int, faults: s
             signal.signal(signal.SIGTERM, previous)
         server.stop()
 
-
-if __name__ == "__main__":
-    replica()
