@@ -2,10 +2,11 @@
 
 Run: .venv/bin/python bench/export.py [--articles 10000] [--also 2000]
 
-Fills an archive directly from ``civicnews.replica.content`` (one capture per article, the real
-Liferay page as its bytes; ``civicnews.export.synthetic.replica_archive``), not by crawling, in
-``bench/out/``.  Each export runs in a fresh child process so its peak RSS is its own; running
-a second, smaller size (``--also``) shows whether memory grows with the archive.
+Fills an archive from ``civicnews.replica.content`` through the real ArchiveWriter (one
+capture per article, the real Liferay page as its bytes; ``tests.archives.replica_archive``),
+not by crawling, in ``bench/out/``.  Each export runs in a fresh child process so its peak RSS
+is its own; running a second, smaller size (``--also``) shows whether memory grows with the
+archive.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 OUT = Path(__file__).resolve().parent / "out" / "export"
 FORMATS = {"jsonl": "s.jsonl", "csv": "s.csv", "sqlite": "s.db", "warc": "s.warc.gz",
@@ -37,7 +40,7 @@ print(json.dumps({"elapsed": elapsed, "bytes": size, "articles": manifest["count
 
 
 def build(articles: int) -> Path:
-    from civicnews.export.synthetic import replica_archive
+    from tests.archives import replica_archive
 
     db = OUT / f"archive-{articles}.db"
     if not db.exists():

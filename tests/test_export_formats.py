@@ -1,7 +1,7 @@
 """Each export format read back with its standard reader, against a small hand-made archive.
 
-The archive (``small_archive``) is written through SQL in the v2 schema; every expectation
-below is derived from the rows inserted there, never from a previous export.
+The archive (``small_archive``) is written by the real ArchiveWriter from six fetches; every
+expectation below is derived from those fetches, never from a previous export.
 
 Export order is (portal, published_at, url): alpha/a2 (2024-01-15), alpha/a1 (2024-03-02),
 beta/b1 (2023-12-31), beta/b2 (2024-02-01).  a1 was refetched unchanged on 04-10 (a revisit)
@@ -22,9 +22,8 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from civicnews.archive import connect
 from civicnews.export import export, make_filters
-from civicnews.export.synthetic import add_article, refetch
+from tests.archives import fetch, refetch, write_archive
 
 A1 = "http://alpha.example.vn/tin/a1"
 A2 = "http://alpha.example.vn/tin/a2"
@@ -43,17 +42,14 @@ TITLE_NEW = "Phường Cổ Nhuế 1 trao 50 suất quà"
 
 
 def small_archive(path: Path) -> Path:
-    conn = connect(path).conn
-    conn.execute("BEGIN")
-    add_article(
-        conn, "alpha", A1, T0, H1.encode(),
+    a1 = fetch(
+        "alpha", A1, T0, H1.encode(),
         title=TITLE_OLD, published_at="2024-03-02T08:00:00+07:00",
         published_raw="02/03/2024 08:00", author="Minh Vịnh", body_text="Phường trao quà.",
-        tags=["an sinh", "Cổ Nhuế"], urls=[A1_ALIAS],
-        related=[(A2, "Tin A2", "15/01/2024")],
+        tags=["an sinh", "Cổ Nhuế"], related=[(A2, "Tin A2", "15/01/2024")],
     )  # fmt: skip
-    add_article(
-        conn, "alpha", A2, T0, H2.encode(), title="Tin A2", published_at="2024-01-15",
+    a2 = fetch(
+        "alpha", A2, T0, H2.encode(), title="Tin A2", published_at="2024-01-15",
         body_text="Đường Phạm Văn Đồng.",
         response_headers={
             "Content-Type": ["text/html; charset=utf-8"],
@@ -61,19 +57,22 @@ def small_archive(path: Path) -> Path:
             "Content-Length": ["9999"],
         },
     )  # fmt: skip
-    add_article(
-        conn, "beta", B1, "2024-04-05T00:00:00+00:00", H3.encode(), title="Tin B1",
+    # b1 links to a1 through a redirect URL: the archive files it as an alias of a1.
+    b1 = fetch(
+        "beta", B1, "2024-04-05T00:00:00+00:00", H3.encode(), title="Tin B1",
         published_at="2023-12-31T23:00:00+07:00", body_text="B1.",
+        related=[(A1, TITLE_OLD, None, A1_ALIAS)],
     )  # fmt: skip
-    add_article(
-        conn, "beta", B2, "2024-05-01T00:00:00+00:00", H4.encode(), title="Tin B2",
+    b2 = fetch(
+        "beta", B2, "2024-05-01T00:00:00+00:00", H4.encode(), title="Tin B2",
         published_at="2024-02-01T00:00:00+07:00", body_text="B2.",
     )  # fmt: skip
-    refetch(conn, A1, "2024-04-10T00:00:00+00:00", H1.encode())
-    refetch(conn, A1, "2024-04-20T00:00:00+00:00", H1B.encode(), title=TITLE_NEW)
-    conn.execute("COMMIT")
-    conn.close()
-    return path
+    return write_archive(path, [
+        a1, a2, b1,
+        refetch(a1, "2024-04-10T00:00:00+00:00", H1.encode()),
+        b2,
+        refetch(a1, "2024-04-20T00:00:00+00:00", H1B.encode(), title=TITLE_NEW),
+    ], batch=1)  # fmt: skip
 
 
 @pytest.fixture(scope="module")

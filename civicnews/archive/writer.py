@@ -23,7 +23,6 @@ status and headers but not the bytes: its capture has ``body_digest`` NULL.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import zlib
 from collections.abc import Iterable, Mapping
@@ -37,6 +36,7 @@ from itemadapter import ItemAdapter
 
 from civicnews.archive.checkpoint import WalCheckpointer, database_file
 from civicnews.archive.db import write_transaction
+from civicnews.archive.hashes import body_digest, content_hash, text_hash
 from civicnews.archive.migrations.m005_search import index_new_rows
 from civicnews.urls import article_identity
 
@@ -58,24 +58,6 @@ _COLUMNS = (
 )  # fmt: skip
 _JSON = ("tags", "images", "attachments")
 _REVISION_COLUMNS = ("title", "published_at", "published_raw", "author", "sapo", "body_text")
-
-
-def content_hash(row: Mapping[str, Any]) -> str:
-    """Hash of what makes an article's content: title, date and body."""
-    text = "\x1f".join(str(row.get(k) or "") for k in ("title", "published_at", "body_text"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def text_hash(body_text: str) -> str:
-    """Hash of the normalised body alone: the same text on two portals matches.
-
-    Same definition as migration m002 used for existing rows.
-    """
-    return hashlib.sha256(" ".join(body_text.split()).encode("utf-8")).hexdigest()
-
-
-def body_digest(body: bytes) -> str:
-    return "sha256:" + hashlib.sha256(body).hexdigest()
 
 
 @dataclass

@@ -31,7 +31,7 @@ from typing import Any
 
 from civicnews.archive import ArchiveError
 from civicnews.archive.db import archive_uri, open_readonly, schema_version
-from civicnews.archive.migrations.m002_revisions import text_hash
+from civicnews.archive.hashes import text_hash
 from civicnews.export.errors import ExportError, UsageError
 from civicnews.values import day as parse_day
 

@@ -13,7 +13,8 @@ from twisted.python.threadable import isInIOThread
 
 from civicnews.archive import ArchiveError, connect
 from civicnews.archive.db import explain
-from civicnews.archive.writer import DEFAULT_COMPRESS_LEVEL, ArchiveWriter, content_hash
+from civicnews.archive.hashes import content_hash
+from civicnews.archive.writer import DEFAULT_COMPRESS_LEVEL, ArchiveWriter
 from civicnews.archive.writer_process import WriterProcess, WriterUnavailable
 
 __all__ = ["StorePipeline", "content_hash"]

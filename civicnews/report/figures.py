@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from civicnews.archive.writer import text_hash
+from civicnews.archive.hashes import text_hash
 from civicnews.extraction import FIELDS
 
 #: Fields whose presence measures extraction health, as the crawl counts them

@@ -13,9 +13,9 @@
 Existing v1 rows get one revision each (no capture: the bytes were not kept).
 """
 
-import hashlib
 import sqlite3
 
+from civicnews.archive.hashes import text_hash
 from civicnews.archive.migrations import run_script
 
 
@@ -104,8 +104,3 @@ def apply(conn: sqlite3.Connection) -> None:
             "INSERT OR IGNORE INTO article_urls (url, article_url, first_seen_at) VALUES (?,?,?)",
             (fetched or url, url, seen),
         )
-
-
-def text_hash(body_text: str) -> str:
-    """Hash of the normalised body alone: the same text on two portals matches."""
-    return hashlib.sha256(" ".join(body_text.split()).encode("utf-8")).hexdigest()
