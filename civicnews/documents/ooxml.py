@@ -3,8 +3,8 @@
 Not python-docx: it loads the whole tree and gives paragraphs and tables
 apart, while a decision's header (issuer, number, date) sits in a table.  One
 pass over ``w:p`` elements gives every paragraph, table cells included, in
-document order, 11 times faster (0.009 s against 0.104 s on a 40 kB plan) at
-60% of the memory (bench/documents.py).
+document order, 8-11 times faster (0.009-0.013 s against 0.100 s on a 60-page
+plan) at 2/3 of the memory (bench/documents.py --compare).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """PDF text layers with pypdf.
 
-pypdf, not pdfminer.six: on the same 52-page decision pypdf took 0.70 s and
-pdfminer.six 1.68 s at the same memory (bench/documents.py), and pypdf is pure
-Python with one dependency.  pdfminer's layout analysis orders the two-column
+pypdf, not pdfminer.six: on the same 52-page decision pypdf took 0.7-1.0 s and
+pdfminer.six 1.7-3.0 s at about the same memory (bench/documents.py --compare),
+and pypdf bounds what a compressed stream may inflate to.  pdfminer's layout analysis orders the two-column
 header better, but the header parser (:mod:`civicnews.documents.metadata`) reads
 either order.
 """

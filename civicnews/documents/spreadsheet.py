@@ -1,9 +1,9 @@
 """XLSX cell values with openpyxl in read-only mode (rows streamed, one sheet at a time).
 
 openpyxl, not a hand-written reader: it knows shared and inline strings, dates
-stored as numbers and sheet order.  A reader on lxml alone was twice as fast
-(0.64 s against 1.25 s for 80,000 cells, bench/documents.py), but spreadsheets
-are the rarest attachments and the slowest part is still bounded by the limits.
+stored as numbers and sheet order, and streams rows.  A plain lxml reader was 2-4
+times faster on 80,000 cells but held twice the memory and none of that knowledge
+(bench/documents.py --compare); spreadsheets are the rarest attachments.
 """
 
 from __future__ import annotations
