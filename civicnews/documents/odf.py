@@ -2,8 +2,9 @@
 
 Not odfpy: as fast on a 60-page notice (bench/documents.py --compare), but its
 last release is from 2020 and it builds a pure-Python DOM of the whole document;
-lxml is here already (parsel's) and streams.  ODF text is paragraphs and headings (``text:p``, ``text:h``) with
-spans, spaces (``text:s``), tabs and line breaks inside.
+lxml is here already (parsel's) and streams.  ODF text is paragraphs and
+headings (``text:p``, ``text:h``) with spans, spaces (``text:s``), tabs and line
+breaks inside.
 """
 
 from __future__ import annotations

@@ -2,9 +2,9 @@
 
 pypdf, not pdfminer.six: on the same 52-page decision pypdf took 0.7-1.0 s and
 pdfminer.six 1.7-3.0 s at about the same memory (bench/documents.py --compare),
-and pypdf bounds what a compressed stream may inflate to.  pdfminer's layout analysis orders the two-column
-header better, but the header parser (:mod:`civicnews.documents.metadata`) reads
-either order.
+and pypdf bounds what a compressed stream may inflate to.  pdfminer's layout
+analysis orders the two-column header better, but the header parser
+(:mod:`civicnews.documents.metadata`) reads either order.
 """
 
 from __future__ import annotations
