@@ -73,6 +73,7 @@ def block_text(element: etree._Element) -> str:
         el, etree.Comment, etree.ProcessingInstruction, *_DROP_TAGS, with_tail=False
     )
     _flatten_data_rows(el)
+    _collapse_source_breaks(el)
     for node in el.iter():
         tag = node.tag if isinstance(node.tag, str) else ""
         tag = tag.rsplit("}", 1)[-1].lower()
@@ -87,6 +88,25 @@ def block_text(element: etree._Element) -> str:
     return normalize_block("".join(el.itertext())) or ""
 
 
+_SOURCE_BREAK = re.compile(r"[ \t\r]*[\r\n][ \t\r\n]*")
+
+
+def _collapse_source_breaks(el: etree._Element) -> None:
+    """Line breaks in the HTML source are spaces, as a browser shows them: a page whose
+    source wraps its paragraphs at 100 columns (or a label and its value on two source lines,
+    "<span>Ngày ban hành:</span>\n 15/04/1992") reads as written. Only elements and ``<br>``
+    break lines; ``<pre>`` keeps its own."""
+    for node in el.iter():
+        if not isinstance(node.tag, str) or node.tag == "pre":
+            continue
+        if any(a.tag == "pre" for a in node.iterancestors()):
+            continue
+        if node.text and ("\n" in node.text or "\r" in node.text):
+            node.text = _SOURCE_BREAK.sub(" ", node.text)
+        if node.tail and ("\n" in node.tail or "\r" in node.tail):
+            node.tail = _SOURCE_BREAK.sub(" ", node.tail)
+
+
 def _flatten_data_rows(el: etree._Element) -> None:
     """Write each row of a data table (Word-pasted) as one line: "a | b | c".
 
@@ -95,7 +115,8 @@ def _flatten_data_rows(el: etree._Element) -> None:
     """
     for tr in list(el.iter("tr")):
         cells = [c for c in tr if isinstance(c.tag, str) and c.tag in _CELL_TAGS]
-        if not cells or any(c.find(".//table") is not None for c in cells):
+        # A row of one cell is a box, not data: its paragraphs stay lines.
+        if len(cells) < 2 or any(c.find(".//table") is not None for c in cells):
             continue
         texts = [normalize_inline(" ".join(c.itertext())) or "" for c in cells]
         if any(len(t) > 300 for t in texts):

@@ -160,7 +160,8 @@ def find_author(body: etree._Element) -> Byline:
         if len(name) <= 60 and len(name.split()) <= 8:
             return Byline(name, line, source, "byline-right")
         break
-    for el in _last_blocks(body):
+    last = _last_blocks(body)
+    for i, el in enumerate(last):
         line = normalize_inline(" ".join(el.itertext())) or ""
         if SOURCE_LINE.match(line) or blocks.is_boilerplate_line(line) or is_account(line):
             continue
@@ -170,8 +171,15 @@ def find_author(body: etree._Element) -> Byline:
             return Byline(m.group(1).strip(), line, source, "byline-label")
         if name_like(name) and emphasised(el):
             return Byline(name, line, source, "byline-emphasis-end")
+        above = normalize_inline(" ".join(last[i + 1].itertext())) if i + 1 < len(last) else ""
+        if name_like(name) and _SIGNED.match(above or ""):
+            # An official document's signature block: office, "(Đã ký)", the signer's name.
+            return Byline(name, line, source, "byline-signature")
         break  # a line of text ends the body: no byline there
     return NO_BYLINE
+
+
+_SIGNED = re.compile(r"^[\(\[]?\s*(?:đã\s+ký|ký|đã\s+ký\s+và\s+đóng\s+dấu)\s*[\)\]]?$", re.I)
 
 
 def body_lines(
@@ -247,7 +255,7 @@ def author_after(block: etree._Element, source: str | None) -> tuple[str | None,
     """An author panel just after the body (SharePoint's "pnNguontin" and kin)."""
     siblings = [s for s in block.itersiblings() if isinstance(s.tag, str)][:2]
     for sib in siblings:
-        text = normalize_inline(" ".join(sib.itertext())) or ""
+        text = blocks.block_text(sib)  # not itertext(): a panel may carry its own <style>
         if not text or len(text) > 200:
             continue
         name, _line, inline_source, _rule = find_author(sib)

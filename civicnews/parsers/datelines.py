@@ -37,16 +37,25 @@ _DATE_WORDS = frozenset(
 _DATE_LINE_MAX_OTHER_WORDS = 4
 
 
+# Labels of dates that are not the page's publication: when a document comes into force or
+# expires, a deadline ("Ngày có hiệu lực: 01/01/2014", "Hiệu lực từ: 19/08/2020", "Hạn chót").
+_NOT_PUBLISHED = re.compile(r"\b(?:hieu luc|het han|han chot|thoi han|han nop|ap dung tu)\b")
+
+
 def looks_like_date_line(line: str) -> bool:
     """A short line whose whole point is a date (e.g. ``01/12/2018 - 09:07 AM``).
 
     Not a sentence that opens with one ("Ngày 15/3/2024, UBND phường tổ chức hội
     nghị..."): a lede like that is article text, so beside the date's numbers and
-    words only a few other words may stand.
+    words only a few other words may stand. Not a date labelled as another event than the
+    publication (coming into force, a deadline).
     """
     if len(line) > 80 or not re.search(r"\d", line):
         return False
-    other = [w for w in fold_key(line).split() if w not in _DATE_WORDS and not re.search(r"\d", w)]
+    key = fold_key(line)
+    if _NOT_PUBLISHED.search(key):
+        return False
+    other = [w for w in key.split() if w not in _DATE_WORDS and not re.search(r"\d", w)]
     if len(other) > _DATE_LINE_MAX_OTHER_WORDS:
         return False
     return parse_date(line) is not None
@@ -71,6 +80,15 @@ def _timed(text: str) -> bool:
     return hasattr(parse_date(text), "hour")
 
 
+# A view count printed after the date on the same line, with no "|" between:
+# "Ngày đăng: 05/03/2019 08:30 Lượt xem: 1.204".
+_VIEW_COUNT_TAIL = re.compile(
+    r"\s*[-–|]?\s*(?:số\s+)?(?:lượt\s+(?:xem|đọc|truy\s+cập)|view\s+count|views?|đã\s+xem)"
+    r"\s*[:：]?\s*[\d.,]+\s*$",
+    re.I,
+)
+
+
 def date_in_line(line: str) -> str | None:
     """The date printed in ``line``, with its time of day, or None.
 
@@ -78,6 +96,7 @@ def date_in_line(line: str) -> str | None:
     13/05/2016 | 5:05 PM | View count: 889", "1/12/2018 9:7 | Lượt xem: 396"): the segment
     holding the date is kept, joined to the segment beside it when that one is the time.
     """
+    line = _VIEW_COUNT_TAIL.sub("", line)
     parts = [p.strip() for p in line.split("|")]
     if len(parts) == 1:
         return line.strip() if looks_like_date_line(line) else None
@@ -94,10 +113,15 @@ def date_in_line(line: str) -> str | None:
     return None
 
 
+_FULL_DATE = re.compile(r"\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{2,4}")
+
+
 def split_date_suffix(text: str) -> tuple[str, str | None]:
     """``"Title (01/12/2018)"`` -> ``("Title", "01/12/2018")``; also ``"Title - 01/12/2018"``."""
     m = _DATE_SUFFIX.search(text) or _DATE_TAIL.search(text)
-    if m and parse_date(m.group(1)) is not None:
+    # Two full dates are a period the title speaks of ("(27/2/1955 – 27/2/2021)"), not the
+    # date the entry was posted.
+    if m and len(_FULL_DATE.findall(m.group(1))) < 2 and parse_date(m.group(1)) is not None:
         return text[: m.start()].rstrip(" -–|"), m.group(1).strip()
     return text, None
 

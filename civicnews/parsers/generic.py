@@ -54,7 +54,11 @@ def parse(url: str, html: str) -> Page:
     page = Page(url=url)
     stats = mainblock.Stats(root)
     block = stats.main_block()
-    if block is not None and mainblock.reads_like_article(block, stats, url):
+    if (
+        block is not None
+        and mainblock.reads_like_article(block, stats, url)
+        and not mainblock.in_entry_run(block, stats, url)
+    ):
         title, title_el, title_rule = find_title(sel, root, block, stats)
         if title:
             page.article = _article(sel, root, block, (title, title_el, title_rule), url, stats)
@@ -235,6 +239,13 @@ def find_title(
             )
             return best[2], best[3], rule
     text, rule = meta.page_title(sel)
+    # A page without og:title whose <title> is only the site's section ("Trung ương") is named
+    # by its breadcrumb's last item, when that item is the page itself.
+    crumb = meta.current_crumb(root, root.base or "") if rule != "meta:og:title" else None
+    if crumb is not None and not mainblock.in_skipped(crumb, stats):
+        crumb_text = normalize_inline(" ".join(crumb.itertext())) or ""
+        if len(crumb_text) > len(text or "") and 8 <= len(crumb_text) <= 400:
+            return crumb_text, crumb, "common:title-breadcrumb"
     return text, None, rule
 
 
@@ -431,13 +442,103 @@ def _listing(root: etree._Element, url: str, stats: mainblock.Stats) -> Listing:
         ):
             continue
         link_url = links.clean_url(href)
-        if link_url in entries:
+        # One entry per item: its other views (properties, print page) are no entries.
+        key = links.item_key(link_url)
+        if key in entries:
             continue
         box = links.entry_box(a, url)
         if date_raw is None and box is not a:
             date_raw = links.box_date(box)
-        entries[link_url] = (Link(url=link_url, text=title, date_raw=date_raw), box)
-    return Listing(entries=_in_lists(list(entries.values())), next_pages=pages)
+        entries[key] = (Link(url=link_url, text=title, date_raw=date_raw), box)
+    found = _same_shape(list(entries.values()))
+    listed = _in_lists(found) or _document_entries(root, url)
+    return Listing(entries=listed, next_pages=pages)
+
+
+# Link texts that say "open it", not what it is: the entry's title is printed beside them.
+_GENERIC_LINK_TEXTS = frozenset(
+    "link tai day xem chi tiet xem tiep tai ve download file van ban dinh kem here".split()
+)
+
+
+def _document_entries(root: etree._Element, url: str) -> list[Link]:
+    """A list of documents rather than articles (a timeline of decrees, each linking its file,
+    often on another portal: "Xem chi tiết tại: Link"): boxes that each hold one link and a
+    date, repeated at least ``MIN_LIST_ENTRIES`` times; each entry's title is its link's text
+    when that names it, else the box's first bold or heading text (the document's number)."""
+    found: dict[str, Link] = {}
+    for a in root.iter("a"):
+        href = links.absolute(url, a.get("href"))
+        # Themes put such lists in boxes named "widget" or "sidebar", skipped when looking for
+        # articles; only the page's own furniture (navigation, header, footer) is left out.
+        if not href or any(x.tag in _FURNITURE for x in a.iterancestors()):
+            continue
+        text = normalize_inline(" ".join(a.itertext())) or ""
+        if links.is_pager_text(text) or links.is_pager_url(href):
+            continue
+        box = _own_box(a, url)
+        if box is a or (date_raw := links.box_date(box)) is None:
+            continue
+        title = text if len(text) >= _SHORT_ENTRY_CHARS and not _generic_text(text) else None
+        title = title or _box_title(box)
+        key = links.clean_url(href)
+        if title and key not in found:
+            found[key] = Link(url=key, text=title, date_raw=date_raw)
+    return list(found.values()) if len(found) >= MIN_LIST_ENTRIES else []
+
+
+_FURNITURE = ("nav", "header", "footer", "aside")
+
+
+def _generic_text(text: str) -> bool:
+    words = fold_key(text).split()
+    return bool(words) and all(w in _GENERIC_LINK_TEXTS for w in words)
+
+
+def _own_box(a: etree._Element, url: str, limit: int = 8) -> etree._Element:
+    """The largest element around ``a`` holding no link elsewhere (any URL but its own)."""
+    own = links.absolute(url, a.get("href"))
+    box = a
+    for _ in range(limit):
+        parent = box.getparent()
+        if parent is None or parent.tag in ("body", "html"):
+            break
+        if any(
+            (t := links.absolute(url, x.get("href"))) is not None and t != own
+            for x in parent.iter("a")
+        ):
+            break
+        box = parent
+    return box
+
+
+def _box_title(box: etree._Element) -> str | None:
+    """The first bold or heading text of an entry's box that is neither a date nor a label."""
+    for el in box.iter("strong", "b", "h1", "h2", "h3", "h4", "h5", "h6"):
+        text = normalize_inline(" ".join(el.itertext())) or ""
+        if (
+            len(text) >= _SHORT_ENTRY_CHARS
+            and not text.endswith(":")
+            and not datelines.looks_like_date_line(text)
+        ):
+            return text
+    return None
+
+
+#: Share of entries (more than) that must name their page by an id before slug-only links are
+#: dropped.
+_ID_SHAPE_SHARE = 0.5
+
+
+def _same_shape(found: list[tuple[Link, etree._Element]]) -> list[tuple[Link, etree._Element]]:
+    """A portal names its articles one way: where most entries' URLs carry an id
+    (``…-102260305092012481.htm``, ``?ItemID=7``), a link named by a slug alone is a topic or
+    category page (``/chu-de/bau-cu-…-276.htm``), not an entry."""
+    shapes = [links.url_shape(link.url) for link, _box in found]
+    ids = shapes.count("id")
+    if ids < MIN_LIST_ENTRIES or ids <= _ID_SHAPE_SHARE * len(found):
+        return found
+    return [entry for entry, shape in zip(found, shapes, strict=True) if shape == "id"]
 
 
 def read_listing(sel: Selector, url: str) -> Listing:
@@ -472,13 +573,20 @@ def _in_lists(found: list[tuple[Link, etree._Element]]) -> list[Link]:
         chain = [a for a, _ in zip(box.iterancestors(), range(_LIST_DEPTH), strict=False)]
         chains.append(chain)
         for anc in chain:
-            count = counts.setdefault(anc, [0, 0])
+            count = counts.setdefault(anc, [0, 0, 0])
             count[0] += 1
             count[1] += not _is_short(link)
+            count[2] += bool(link.date_raw)
+    # A list of short titles is a list when each entry prints its date (document numbers such
+    # as "Luật 31/VBHN-VPQH"); a menu of short links prints none.
     listed = [
         link
         for (link, _box), chain in zip(found, chains, strict=True)
-        if any(counts[a][0] >= MIN_LIST_ENTRIES and counts[a][1] >= 2 for a in chain)
+        if any(
+            counts[a][0] >= MIN_LIST_ENTRIES
+            and (counts[a][1] >= 2 or counts[a][2] >= MIN_LIST_ENTRIES)
+            for a in chain
+        )
     ]
     if listed:
         return listed

@@ -129,8 +129,34 @@ _LIFERAY_PARAMS = re.compile(r"^(p_p_\w+|p_r_p_\w+|_\w+_INSTANCE_\w+|_\d+_\w+)$"
 
 
 _ID_PARAMS = re.compile(
-    r"(?:^|&)(?:itemid|newsid|news_id|articleid|article_id|id|tinid|postid|p|nid)=\d+", re.I
+    r"(?:^|&)(?:itemid|newsid|news_id|articleid|article_id|id|tinid|postid|p|nid)=\d+"
+    # Content-server document names: a short prefix and a number (Oracle WebCenter's
+    # ``dDocName=TAND368661``, ``docid=VB1234``).
+    r"|(?:^|&)(?:d?doc_?name|doc_?id|content_?id)=[A-Za-z]{0,8}\d{3,}(?:&|$)",
+    re.I,
 )
+
+
+def url_shape(url: str) -> str:
+    """How a URL names its page: ``"id"`` (a number of 5+ digits in its last segment, an id
+    parameter, a Liferay ``/-/`` path) or ``"slug"`` (words alone)."""
+    parts = urlsplit(url)
+    last = parts.path.rstrip("/").rsplit("/", 1)[-1]
+    if re.search(r"\d{5,}", re.sub(r"\.\w{2,5}$", "", last)) or "/-/" in parts.path:
+        return "id"
+    return "id" if _ID_PARAMS.search(parts.query) else "slug"
+
+
+def item_key(url: str) -> str:
+    """What names one item: its host, folder and id parameter value when the URL has one, so
+    the views of one document (``/tw/Pages/vbpq-toanvan.aspx?ItemID=7``, ``…/vbpq-thuoctinh.aspx
+    ?ItemID=7``, its print page) are one entry; else the cleaned URL."""
+    parts = urlsplit(url)
+    m = _ID_PARAMS.search(parts.query)
+    if m:
+        folder = parts.path.rsplit("/", 1)[0].lower()
+        return f"{(parts.hostname or '').lower()}{folder}?{m.group(0).strip('&').lower()}"
+    return clean_url(url)
 
 
 _NOT_PAGES = re.compile(
@@ -240,14 +266,23 @@ def entry_box(a: etree._Element, base_url: str, limit: int = 8) -> etree._Elemen
     """The largest element around ``a`` that links to no other article: the entry's own box
     (photo, title, date, summary, its category link), never reaching a neighbour entry."""
     url = _target(base_url, a.get("href"))
+    key = item_key(url) if url else None
+    # An entry named by an id ends at the next link named by an id; a link named by words
+    # beside it is its category ("/chi-dao-quyet-dinh-cua-chinh-phu.htm").
+    by_id = url is not None and url_shape(url) == "id"
     box = a
     for _ in range(limit):
         parent = box.getparent()
         if parent is None or not isinstance(parent.tag, str) or parent.tag in ("body", "html"):
             break
-        # A link to another article ends the box; a category or tag link inside it does not.
+        # A link to another article ends the box; a category or tag link inside it does not,
+        # nor another view of the same item (its properties or print page).
         if any(
-            (t := _target(base_url, x.get("href"))) is not None and t != url and article_like(t)
+            (t := _target(base_url, x.get("href"))) is not None
+            and t != url
+            and item_key(t) != key
+            and article_like(t)
+            and (not by_id or url_shape(t) == "id")
             for x in parent.iter("a")
         ):
             break
@@ -262,7 +297,8 @@ def box_date(box: etree._Element) -> str | None:
     """The date printed in an entry's box, preferring one with a time of day: elements named
     like a date or ``<time>`` (their text, else a ``datetime``/``title`` attribute: a theme may
     print the day and keep the time in the tooltip), then short date lines outside links."""
-    hinted: list[str] = []
+    named: list[tuple[etree._Element, str]] = []
+    attrs: list[str] = []
     plain: list[str] = []
     for el in box.iter():
         if not isinstance(el.tag, str) or el.tag == "a":
@@ -271,11 +307,17 @@ def box_date(box: etree._Element) -> str | None:
         if el.tag == "time" or (names.strip() and datelines.DATE_HINT.search(names)):
             text = blocks.text_of(el)
             if text and len(text) <= _DATE_TEXT_MAX and (found := datelines.date_in_line(text)):
-                hinted.append(found)
+                named.append((el, found))
         for attr in ("datetime", "title"):
             value = normalize_inline(el.get(attr))
             if value and len(value) <= 40 and datelines.looks_like_date_line(value):
-                hinted.append(value)
+                attrs.append(value)
+    # The innermost date-named element: "timeline-head" around "ngay-xuat-ban" holds the
+    # province printed beside the date too.
+    inner = [
+        f for el, f in named if not any(o is not el and blocks.inside(o, el) for o, _ in named)
+    ]
+    hinted = inner + attrs
     if not hinted:
         for text in box.xpath(".//text()[not(ancestor::a)]"):
             line = normalize_inline(str(text)) or ""

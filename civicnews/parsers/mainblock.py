@@ -157,3 +157,51 @@ def reads_like_article(block: etree._Element, stats: Stats, url: str) -> bool:
                 entries += 1
                 break
     return not (entries >= 3 and entries >= 0.5 * len(children))
+
+
+#: Levels above the main block looked at for a run of entry boxes.
+_RUN_DEPTH = 4
+#: Text (characters) an entry box may print before its title link (a date, a label).
+_BEFORE_TITLE = 80
+
+
+def in_entry_run(block: etree._Element, stats: Stats, url: str) -> bool:
+    """``block`` is one box of a run of sibling boxes of one shape (tag and class), each opening
+    with its own title link to an article: one entry of a listing, the one that prints a long
+    summary, not an article. Links to the page itself do not count (a post's title often
+    links to its own permalink)."""
+    here = links.clean_url(url)
+    node = block
+    for _ in range(_RUN_DEPTH):
+        parent = node.getparent()
+        if parent is None or parent.tag in ("body", "html"):
+            return False
+        shape = (node.tag, node.get("class") or "")
+        boxes = [
+            c for c in parent if isinstance(c.tag, str) and (c.tag, c.get("class") or "") == shape
+        ]
+        if len(boxes) >= 3 and _opening_link(node, url, here, stats):
+            targets = {t for b in boxes if (t := _opening_link(b, url, here, stats))}
+            if len(targets) >= 3 and len(targets) >= 0.6 * len(boxes):
+                return True
+        node = parent
+    return False
+
+
+def _opening_link(box: etree._Element, url: str, here: str, stats: Stats) -> str | None:
+    """The article a box opens with: its first link to an article with a title-like text, when
+    little text stands before it."""
+    before = 0
+    for el in box.iter():
+        if not isinstance(el.tag, str) or el in stats.skipped:
+            continue
+        if el.tag == "a":
+            href = links.absolute(url, el.get("href"))
+            text = normalize_inline(" ".join(el.itertext())) or ""
+            if href and len(text) >= 8 and links.article_like(href):
+                target = links.clean_url(href)
+                return None if target == here else target
+        before += len((el.text or "").strip())
+        if before > _BEFORE_TITLE:
+            return None
+    return None

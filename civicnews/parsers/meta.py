@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
+from lxml import etree
 from parsel import Selector
 
 from civicnews.parsers import links
@@ -89,3 +91,31 @@ def _without_site(text: str, sel: Selector, *, cut: bool) -> str:
                 return text[len(site + sep) :].strip()
     parts = _SITE_SEPARATORS.split(text) if cut else [text]
     return parts[0].strip() or text
+
+
+# What separates the items of a breadcrumb trail.
+_CRUMB_SEPARATORS = re.compile(r"^[\s»>›/|:\-–\u00a0]*$")
+_CRUMB_CONTAINERS = ("ul", "ol", "div", "nav", "p", "span", "td")
+
+
+def current_crumb(root: etree._Element, url: str) -> etree._Element | None:
+    """The last item of the page's breadcrumb trail when it names the page itself, found by
+    shape whatever its class: 2-8 links separated only by "»", ">", "/"..., the first to the
+    site's root, the last to the page itself (an empty or ``#`` link, or the page's URL)."""
+    here = url.split("#", 1)[0]
+    for box in root.iter(*_CRUMB_CONTAINERS):
+        anchors = list(box.iter("a"))
+        if not 3 <= len(anchors) <= 8:
+            continue
+        first = links.absolute(url, anchors[0].get("href"))
+        if first is None or urlsplit(first).path.strip("/") != "":
+            continue
+        last = anchors[-1]
+        href = (last.get("href") or "").strip()
+        if href not in ("", "#") and links.absolute(url, href) != here:
+            continue
+        between = box.xpath(".//text()[not(ancestor::a)]")
+        if all(_CRUMB_SEPARATORS.match(str(t)) for t in between):
+            text = normalize_inline(" ".join(last.itertext()))
+            return last if text else None
+    return None

@@ -25,7 +25,18 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from civicnews.parsers import blocks, byline, cascade, datelines, links, media, meta, related, tags
+from civicnews.parsers import (
+    blocks,
+    byline,
+    cascade,
+    datelines,
+    generic,
+    links,
+    media,
+    meta,
+    related,
+    tags,
+)
 from civicnews.parsers.model import Article, Link, Listing, Page
 from civicnews.text import fold_key, normalize_inline
 
@@ -52,13 +63,37 @@ def parse(url: str, html: str) -> Page:
     if body is not None or title_el is not None:
         page.article = _article(sel, root, body, title_el, url)
         return page
+    # Not the publishing layout: a page of another template of the portal (a legal
+    # document's full text) whose main block reads like an article is read by the shared rules.
+    shared = generic.parse(url, html)
+    if shared.article is not None:
+        shared.article.extractor = FAMILY
+        return shared
+    entries = links.entry_links((a for a in root.iter("a") if _is_article(url, a)), url)
     listing = Listing(
-        entries=links.entry_links((a for a in root.iter("a") if _is_article(url, a)), url),
+        entries=_listed(entries, generic.read_listing(sel, url)),
         next_pages=links.pager_links(root, url, _PAGE_PARAMS),
     )
     if listing.entries or listing.next_pages:
         page.listing = listing
     return page
+
+
+def _listed(entries: list[Link], shared: Listing) -> list[Link]:
+    """The links to list items that the shared listing rules take for entries (each in its own
+    repeated box: not the page's tabs, menus or breadcrumb), one per item whatever its views
+    (full text, properties, print page); all of them when the shared rules find none."""
+    found = {links.item_key(link.url): link for link in shared.entries if is_article_url(link.url)}
+    if not found:
+        return entries
+    out: dict[str, Link] = {}
+    for link in entries:
+        key = links.item_key(links.clean_url(link.url))
+        if key in found and key not in out:
+            link.text = link.text or found[key].text
+            link.date_raw = link.date_raw or found[key].date_raw
+            out[key] = link
+    return list(out.values())
 
 
 def is_article_url(url: str | None) -> bool:
