@@ -13,6 +13,7 @@ this project that reproduce the structures learnt from real ones (labelled ``con
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import unicodedata
@@ -104,7 +105,10 @@ def parsers_for(family: str | None) -> list[str]:
     return [*own, "generic"]
 
 
+@functools.cache
 def parse(case: Case, family: str) -> Page:
+    """The page read by ``family``'s parser; kept, as a test run reads each page several times
+    (legal codes of ~1 MB take seconds)."""
     exp = expected(case)
     return parse_page(family, exp["url"], read_html(case.html))
 

@@ -96,15 +96,13 @@ def _collapse_source_breaks(el: etree._Element) -> None:
     source wraps its paragraphs at 100 columns (or a label and its value on two source lines,
     "<span>Ngày ban hành:</span>\n 15/04/1992") reads as written. Only elements and ``<br>``
     break lines; ``<pre>`` keeps its own."""
+    pre = {d for p in el.iter("pre") for d in p.iter()}
     for node in el.iter():
-        if not isinstance(node.tag, str) or node.tag == "pre":
-            continue
-        if any(a.tag == "pre" for a in node.iterancestors()):
-            continue
-        if node.text and ("\n" in node.text or "\r" in node.text):
-            node.text = _SOURCE_BREAK.sub(" ", node.text)
-        if node.tail and ("\n" in node.tail or "\r" in node.tail):
-            node.tail = _SOURCE_BREAK.sub(" ", node.tail)
+        text, tail = node.text, node.tail
+        if text and ("\n" in text or "\r" in text) and node not in pre:
+            node.text = _SOURCE_BREAK.sub(" ", text)
+        if tail and ("\n" in tail or "\r" in tail) and node.getparent() not in pre:
+            node.tail = _SOURCE_BREAK.sub(" ", tail)
 
 
 def _flatten_data_rows(el: etree._Element) -> None:
