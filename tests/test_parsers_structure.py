@@ -186,3 +186,54 @@ def test_source_line_breaks_are_spaces_and_one_cell_rows_keep_their_lines():
         "x",
         "y",
     ]
+
+
+def _abstract(n: int, title: str, summary: str = "") -> str:
+    return (
+        f"<div class='entry'><h3 class='ttl'><a href='/-/view_content/73{n}-bai-{n}'>{title}</a>"
+        f"</h3><div class='publish-date'>Ngày đăng 06/01/2016 | 10:0{n} AM | View count: 4{n}</div>"
+        f"<div class='summary'>{summary}</div></div>"
+    )
+
+
+def test_a_title_ending_in_a_date_keeps_it_when_the_box_prints_its_own():
+    # sotttt.hanoi.gov.vn "History": "… Liberation Day (10/10/1954)", posted 06/01/2016.
+    html = "<html><body><div class='list'>" + "".join(
+        _abstract(n, t)
+        for n, t in enumerate(
+            ["Developments of the Capital Liberation Day (10/10/1954)", "Hanoi names in history",
+             "Thang Long under Ly dynasty (1010-1225)"]
+        )
+    ) + "</div></body></html>"  # fmt: skip
+    got = _entries("generic", f"{SITE}/history", html)
+    assert got[0][0] == "Developments of the Capital Liberation Day (10/10/1954)"
+    assert got[0][2] == "Ngày đăng 06/01/2016 | 10:00 AM"
+
+
+def test_two_entries_with_long_summaries_are_a_listing():
+    # sotttt.hanoi.gov.vn "Facts and Figure": two entries only, each with a long summary.
+    summary = "Hanoi capital of the Socialist Republic of Vietnam is the political centre. " * 6
+    html = (
+        "<html><body><div class='list'>"
+        + _abstract(1, "Information and Data about Hanoi: Administrative Units", summary)
+        + _abstract(2, "Information and Data about Hanoi: Geography and Climate", summary)
+        + "</div></body></html>"
+    )
+    page = parse_page("generic", f"{SITE}/facts", html)
+    assert page.kind == "listing"
+    assert [e.date_raw for e in page.listing.entries] == [
+        "Ngày đăng 06/01/2016 | 10:01 AM",
+        "Ngày đăng 06/01/2016 | 10:02 AM",
+    ]
+
+
+def test_a_labelled_date_ending_a_link_text_is_its_date():
+    # vbpl.vn diagram boxes: "Luật 15/2012/QH13 Ngày ban hành: 20/06/2012" inside the link.
+    assert split_date_suffix("Luật 15/2012/QH13 Ngày ban hành: 20/06/2012") == (
+        "Luật 15/2012/QH13",
+        "Ngày ban hành: 20/06/2012",
+    )
+    assert split_date_suffix("Ngày hội văn hóa: 20/06/2012") == (
+        "Ngày hội văn hóa: 20/06/2012",
+        None,
+    )

@@ -116,9 +116,18 @@ def date_in_line(line: str) -> str | None:
 _FULL_DATE = re.compile(r"\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{2,4}")
 
 
+# A labelled date ending a link text: "Luật 15/2012/QH13 Ngày ban hành: 20/06/2012".
+_LABELLED_DATE_TAIL = re.compile(
+    r"\s+((?:ngày|cập nhật|đăng)[^\d:：]{0,25}[:：]\s*"
+    r"\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{2,4}(?:\s+\d{1,2}[:h]\d{2})?)\s*$",
+    re.I,
+)
+
+
 def split_date_suffix(text: str) -> tuple[str, str | None]:
-    """``"Title (01/12/2018)"`` -> ``("Title", "01/12/2018")``; also ``"Title - 01/12/2018"``."""
-    m = _DATE_SUFFIX.search(text) or _DATE_TAIL.search(text)
+    """``"Title (01/12/2018)"`` -> ``("Title", "01/12/2018")``; also ``"Title - 01/12/2018"``
+    and ``"Title Ngày ban hành: 20/06/2012"``."""
+    m = _DATE_SUFFIX.search(text) or _DATE_TAIL.search(text) or _LABELLED_DATE_TAIL.search(text)
     # Two full dates are a period the title speaks of ("(27/2/1955 – 27/2/2021)"), not the
     # date the entry was posted.
     if m and len(_FULL_DATE.findall(m.group(1))) < 2 and parse_date(m.group(1)) is not None:

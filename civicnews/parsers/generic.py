@@ -436,7 +436,8 @@ def _listing(root: etree._Element, url: str, stats: mainblock.Stats) -> Listing:
             continue
         title, date_raw = datelines.split_date_suffix(text)
         if (
-            len(title) < _SHORT_ENTRY_CHARS
+            links.clean_url(href) == here  # the page itself (a diagram's own node)
+            or len(title) < _SHORT_ENTRY_CHARS
             or len(title.split()) < 2
             or not links.article_like(href)
         ):
@@ -447,8 +448,13 @@ def _listing(root: etree._Element, url: str, stats: mainblock.Stats) -> Listing:
         if key in entries:
             continue
         box = links.entry_box(a, url)
+        named = links.box_date(box, named_only=True) if box is not a else None
+        if date_raw is not None and named is not None and _day(date_raw) != _day(named):
+            # The box prints the entry's date apart: the date ending the title is the title's
+            # own ("… Capital Liberation Day (10/10/1954)").
+            title, date_raw = text, None
         if date_raw is None and box is not a:
-            date_raw = links.box_date(box)
+            date_raw = named or links.box_date(box)
         entries[key] = (Link(url=link_url, text=title, date_raw=date_raw), box)
     found = _same_shape(list(entries.values()))
     listed = _in_lists(found) or _document_entries(root, url)

@@ -293,10 +293,11 @@ def entry_box(a: etree._Element, base_url: str, limit: int = 8) -> etree._Elemen
 _DATE_TEXT_MAX = 120  # longer text around an entry is its summary, not its date line
 
 
-def box_date(box: etree._Element) -> str | None:
+def box_date(box: etree._Element, *, named_only: bool = False) -> str | None:
     """The date printed in an entry's box, preferring one with a time of day: elements named
     like a date or ``<time>`` (their text, else a ``datetime``/``title`` attribute: a theme may
-    print the day and keep the time in the tooltip), then short date lines outside links."""
+    print the day and keep the time in the tooltip), then short date lines outside links
+    (``named_only``: not those)."""
     named: list[tuple[etree._Element, str]] = []
     attrs: list[str] = []
     plain: list[str] = []
@@ -318,6 +319,8 @@ def box_date(box: etree._Element) -> str | None:
         f for el, f in named if not any(o is not el and blocks.inside(o, el) for o, _ in named)
     ]
     hinted = inner + attrs
+    if named_only and not hinted:
+        return None
     if not hinted:
         for text in box.xpath(".//text()[not(ancestor::a)]"):
             line = normalize_inline(str(text)) or ""

@@ -156,7 +156,17 @@ def reads_like_article(block: etree._Element, stats: Stats, url: str) -> bool:
             if href and long_enough and links.article_like(href):
                 entries += 1
                 break
-    return not (entries >= 3 and entries >= 0.5 * len(children))
+    if entries >= 3 and entries >= 0.5 * len(children):
+        return False
+    # A short list (two entries, each opening with its title link and printing its date, with
+    # long summaries) is a listing too; an article's paragraphs do not open with such links.
+    here = links.clean_url(url)
+    opening = {
+        t
+        for child in children
+        if (t := _opening_link(child, url, here, stats)) and links.box_date(child) is not None
+    }
+    return not (len(opening) >= 2 and len(opening) >= 0.5 * len(children))
 
 
 #: Levels above the main block looked at for a run of entry boxes.
