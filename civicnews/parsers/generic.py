@@ -475,9 +475,9 @@ def _document_entries(root: etree._Element, url: str) -> list[Link]:
     found: dict[str, Link] = {}
     for a in root.iter("a"):
         href = links.absolute(url, a.get("href"))
-        # Themes put such lists in boxes named "widget" or "sidebar", skipped when looking for
-        # articles; only the page's own furniture (navigation, header, footer) is left out.
-        if not href or any(x.tag in _FURNITURE for x in a.iterancestors()):
+        # Themes put such lists in boxes named "widget", skipped when looking for articles;
+        # only the page's furniture (navigation, header, footer, menus, related news) is not.
+        if not href or mainblock.in_furniture(a):
             continue
         text = normalize_inline(" ".join(a.itertext())) or ""
         if links.is_pager_text(text) or links.is_pager_url(href):
@@ -491,9 +491,6 @@ def _document_entries(root: etree._Element, url: str) -> list[Link]:
         if title and key not in found:
             found[key] = Link(url=key, text=title, date_raw=date_raw)
     return list(found.values()) if len(found) >= MIN_LIST_ENTRIES else []
-
-
-_FURNITURE = ("nav", "header", "footer", "aside")
 
 
 def _generic_text(text: str) -> bool:

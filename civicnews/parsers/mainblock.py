@@ -132,6 +132,29 @@ def _is_skipped(el: etree._Element) -> bool:
     return bool(names.strip()) and bool(_SKIP_NAMES.search(names))
 
 
+_FURNITURE_TAGS = ("nav", "header", "footer", "aside")
+# The skipped names that are page furniture whatever they hold: not "widget" or "banner",
+# which some themes use for the page's main list.
+_FURNITURE_NAMES = re.compile(
+    r"(?:^|[\s_-])(?:nav|navbar|navigation|menu|mainmenu|topmenu|footer|sidebar|breadcrumbs?|"
+    r"comments?|share|social|related|relate|other-?news|tin-?khac|tinlienquan|box-right|"
+    r"col-right|right-col|cot-?phai)(?:$|[\s_-])",
+    re.I,
+)
+
+
+def in_furniture(el: etree._Element) -> bool:
+    """``el`` sits in the page's furniture: navigation, header, footer, menus, sidebars,
+    related-news boxes (by tag or by name)."""
+    for anc in el.iterancestors():
+        if anc.tag in _FURNITURE_TAGS:
+            return True
+        names = f"{anc.get('class') or ''} {anc.get('id') or ''}"
+        if names.strip() and _FURNITURE_NAMES.search(names):
+            return True
+    return False
+
+
 def in_skipped(el: etree._Element, stats: Stats) -> bool:
     return el in stats.skipped or any(a in stats.skipped for a in el.iterancestors())
 
