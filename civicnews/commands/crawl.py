@@ -89,9 +89,6 @@ def crawl(
     1 a health check failed or the run crashed; 2 usage or configuration error;
     75 another run holds the archive's lock.
     """
-    if redis_url is not None:
-        _crawl_worker(portal_names, redis_url, job, portals_file, verbose, quiet, log_file,
-                      as_json, overrides)  # fmt: skip
     options = CrawlOptions(
         portals=portal_names,
         db=db,
@@ -106,6 +103,8 @@ def crawl(
         progress=_progress_wanted(quiet or as_json),
         settings=settings_from_pairs(overrides),
     )
+    if redis_url is not None:
+        _crawl_worker(options, redis_url, job, as_json, quiet)
     summary = run_crawl_or_explain(options, argv=["civicnews", *sys.argv[1:]])
     print_summary(summary, as_json, quiet=quiet)
     if log_file:
@@ -116,17 +115,11 @@ def crawl(
     sys.exit(summary.exit_code)
 
 
-def _crawl_worker(portal_names, redis_url, job, portals_file, verbose, quiet, log_file, as_json,
-                  overrides):  # fmt: skip
+def _crawl_worker(options, redis_url, job, as_json, quiet):
     """``crawl --redis``: a worker of a distributed job (civicnews.commands.distributed)."""
     from civicnews.commands.distributed import crawl_worker
 
-    settings = {"LOG_LEVEL": _log_level(verbose, quiet, log_file)}
-    if log_file:
-        settings["LOG_FILE"] = log_file
-    settings["CIVICNEWS_PROGRESS"] = _progress_wanted(quiet or as_json)
-    settings.update(settings_from_pairs(overrides))
-    summary = crawl_worker(portal_names, redis_url, job, portals_file, settings)
+    summary = crawl_worker(options, redis_url, job)
     print_summary(summary, as_json, quiet=quiet)
     sys.exit(summary.exit_code)
 

@@ -95,12 +95,38 @@ def _portals(registry, names):
     return select(registry, names)
 
 
-def crawl_worker(portal_names, redis_url, job, portals_file, settings):
-    """``civicnews crawl --redis``: returns the worker's RunSummary (cli reports it)."""
+#: Options of a local crawl that are the job's in a distributed one (given to enqueue).
+JOB_OPTIONS = {
+    "full": "--full",
+    "since": "--since",
+    "refresh_after": "--refresh-after",
+    "max_articles": "--max-articles",
+}
+
+
+def crawl_worker(options, redis_url, job):
+    """``civicnews crawl --redis``: returns the worker's RunSummary (cli reports it).
+
+    ``options`` are the crawl's, checked (CrawlOptions); those that are the job's are
+    refused here, the time limit is this worker's."""
     from civicnews.distributed import require_redis
     from civicnews.distributed.keys import check_job
     from civicnews.errors import UsageError as SettingsError
     from civicnews.registry import load_registry
+
+    for name, flag in JOB_OPTIONS.items():
+        if getattr(options, name) not in (None, False):
+            raise UsageError(
+                f"{flag} is the job's, the same for every worker: give it to civicnews enqueue "
+                f"--job {job}"
+            )
+    settings = {"LOG_LEVEL": options.log_level, "CIVICNEWS_PROGRESS": options.progress}
+    if options.log_file:
+        settings["LOG_FILE"] = options.log_file
+    if options.time_limit is not None:
+        settings["CLOSESPIDER_TIMEOUT"] = options.time_limit
+    settings.update(options.settings)
+    portals_file = settings.get("CIVICNEWS_PORTALS_FILE") or options.portals_file
 
     def start():
         require_redis()  # before anything imports scrapy-redis: one line if it is missing
@@ -109,12 +135,10 @@ def crawl_worker(portal_names, redis_url, job, portals_file, settings):
 
         check_job(job)
         registry = load_registry(portals_file)
-        names = list(portal_names) or require_job(_client(redis_url), job)["portals"]
+        names = list(options.portals) or require_job(_client(redis_url), job)["portals"]
         portals = _portals(registry, names)
         try:
-            return run_worker(
-                portals, redis_url, job, portals_file=portals_file, settings=settings
-            )
+            return run_worker(portals, redis_url, job, portals_file=portals_file, settings=settings)
         except SettingsError as exc:
             raise UsageError(str(exc)) from None
 
@@ -129,24 +153,54 @@ def crawl_worker(portal_names, redis_url, job, portals_file, settings):
     "--db",
     default=None,
     type=click.Path(dir_okay=False),
-    help="The archive, read only: its articles are not fetched again (incremental).",
+    help="The archive, read only: what it holds is not fetched again (incremental).",
 )
 @portals_file_option
+@click.option("--full", is_flag=True, help="The job's workers walk every listing page.")
+@click.option("--since", metavar="DATE", help="The job stops at articles dated before DATE.")
+@click.option(
+    "--refresh-after",
+    metavar="DAYS",
+    help="The job refetches archived articles last fetched more than DAYS ago.",
+)
+@click.option("--max-articles", metavar="N", help="The job stores at most N articles per portal.")
 @click.option("--json", "as_json", is_flag=True, help="Print what was seeded as JSON.")
-def enqueue(portal_names, redis_url, job, db, portals_file, as_json) -> None:
+def enqueue(
+    portal_names, redis_url, job, db, portals_file, full, since, refresh_after, max_articles,
+    as_json,
+) -> None:  # fmt: skip
     """Seed crawl job NAME in Redis with PORTAL(s) (default: all) for workers to crawl.
 
-    With --db, articles already archived are marked seen and their related links to
-    articles not archived are queued, as a local incremental crawl does.
+    With --db, what the archive knows of each portal is published for the workers, so
+    they crawl incrementally as a local crawl does. --full, --since, --refresh-after and
+    --max-articles are the job's: every worker crawls by them.
     """
+    from civicnews.crawl_options import CrawlOptions
     from civicnews.distributed.jobs import enqueue as seed
     from civicnews.distributed.keys import check_job
+    from civicnews.errors import UsageError as OptionError
     from civicnews.registry import load_registry
+
+    try:
+        checked = CrawlOptions(
+            full=full, since=since, refresh_after=refresh_after, max_articles=max_articles
+        )
+    except OptionError as exc:
+        raise UsageError(str(exc)) from None
+    options = {
+        "full": checked.full,
+        "since": checked.since and checked.since.isoformat(),
+        "refresh_after": checked.refresh_after,
+        "max_articles": checked.max_articles,
+    }
 
     def run():
         check_job(job)
         portals = _portals(load_registry(portals_file), portal_names)
-        return seed(_client(redis_url), job, portals, db_path=db, portals_file=portals_file)
+        return seed(
+            _client(redis_url), job, portals, db_path=db, portals_file=portals_file,
+            options=options,
+        )  # fmt: skip
 
     seeded = _errors(run)
     if as_json:
@@ -154,8 +208,8 @@ def enqueue(portal_names, redis_url, job, db, portals_file, as_json) -> None:
         return
     for s in seeded:
         click.echo(
-            f"{job}: {s.portal}: {s.start_urls} start URLs queued, {s.known} archived articles "
-            f"skipped, {s.expanded} related articles queued"
+            f"{job}: {s.portal}: {s.start_urls} start URLs queued; the workers know its "
+            f"{s.known} archived articles ({s.state_bytes} bytes in Redis)"
         )
 
 
@@ -216,8 +270,9 @@ def ingest(redis_url, job, db, once, batch_size, quiet) -> None:
     if not quiet or summary.exit_code:
         state = "complete" if summary.complete else "stopped" if stopping else "drained"
         click.echo(
-            f"{job}: {summary.stored} items stored, {summary.duplicates} duplicates skipped, "
-            f"{summary.already} already archived; job {state}"
+            f"{job}: {summary.stored} items stored, {summary.failed} failed pages recorded, "
+            f"{summary.duplicates} duplicates skipped, {summary.already} already archived; "
+            f"job {state}"
         )
     if summary.run is not None:
         for failure in summary.run.health:

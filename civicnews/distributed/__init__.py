@@ -18,8 +18,12 @@ One component per module:
 - :mod:`.ratelimit`: downloader middleware holding each portal's delay, concurrency and
   robots.txt Crawl-delay across all workers;
 - :mod:`.idle`: extension stopping a worker when its job's queue stays empty;
-- :mod:`.entries`: counts listing entries, which the local crawl's incremental middleware
-  counts;
+- :mod:`.archivestate`: what the archive knows of each portal, published by ``enqueue``
+  for the workers;
+- :mod:`.incremental`: the local incremental rules on that state, listing walks shared
+  between workers;
+- :mod:`.failures`: failed pages counted as locally and sent to the stream;
+- :mod:`.maxarticles`: the job's ``--max-articles``, counted over all workers;
 - :mod:`.itemqueue`: pipeline sending items with their raw captures to the job's stream;
 - :mod:`.workerstats`: extension publishing each worker's counts in Redis;
 - :mod:`.jobs`: job records, seeding (``enqueue``), status and dropping;

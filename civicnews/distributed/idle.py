@@ -6,7 +6,8 @@ leased requests are counted; while either is non-zero, or until they have been
 zero for ``CIVICNEWS_REDIS_IDLE_STOP`` seconds, the spider is kept open
 (``DontCloseSpider``).  Leased requests count because the worker handling them
 may still add to the frontier; a dead worker's are requeued by :mod:`.leases`.
-Then the spider closes with reason ``finished``.
+Then the spider closes with reason ``finished``.  A portal capped by the job's
+``--max-articles`` (:mod:`.maxarticles`) closes at once with reason ``max_articles``.
 
 An idle Scrapy engine asks its scheduler for requests every 5 seconds (its
 heartbeat, ``ExecutionEngine._SLOT_HEARTBEAT_INTERVAL``, a private attribute with
@@ -26,9 +27,11 @@ from typing import Any
 import redis
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
+from scrapy.utils.defer import deferred_from_coro
 
 from civicnews.distributed.keys import JobKeys, redis_from_settings
 from civicnews.distributed.queue import in_flight
+from civicnews.pipelines.maxarticles import REASON
 
 
 class IdleStop:
@@ -67,6 +70,12 @@ class IdleStop:
         now = time.monotonic()
         portal = spider.portal_key
         try:
+            if self.server.exists(self.keys.capped(portal)):
+                # The job's --max-articles is reached: this portal's crawl ends here, with
+                # the local crawl's reason (the scheduler empties what is left on close).
+                if self.crawler is not None and self.crawler.engine is not None:
+                    deferred_from_coro(self.crawler.engine.close_spider_async(reason=REASON))
+                raise DontCloseSpider
             waiting = self.server.zcard(self.keys.requests(portal))
             leased = in_flight(self.server, self.keys, portal)
         except redis.RedisError:

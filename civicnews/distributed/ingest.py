@@ -30,7 +30,7 @@ import json
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -45,10 +45,13 @@ from civicnews.archive.writer import ArchiveWriter, WriteResult, _record
 from civicnews.crawl import PortalResult, RunSummary, check_health
 from civicnews.crawl_options import check_settings, project_settings
 from civicnews.distributed import jobs
+from civicnews.distributed.failures import decode as decode_failed
 from civicnews.distributed.itemqueue import decode
 from civicnews.distributed.keys import JobKeys
+from civicnews.extensions.failures import FAILED_INSERT, FailedPage
 from civicnews.extraction import ExtractionThresholds
 from civicnews.health import Thresholds
+from civicnews.pipelines.maxarticles import REASON as MAX_ARTICLES
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +73,7 @@ class IngestSummary:
     stored: int = 0  # items written this time
     already: int = 0  # entries committed before a restart, only acknowledged now
     duplicates: int = 0  # a second fetch of an article within the job
+    failed: int = 0  # failed pages written to failed_pages
     batches: int = 0
     complete: bool = False
     run: RunSummary | None = None
@@ -83,7 +87,13 @@ class LedgerWriter(ArchiveWriter):
     """The archive writer, with the job's progress written in each batch's transaction."""
 
     def write_entries(
-        self, job: str, created_at: str, last_id: str, groups: dict[str, list[Any]], entries: int
+        self,
+        job: str,
+        created_at: str,
+        last_id: str,
+        groups: dict[str, list[Any]],
+        entries: int,
+        failed: list[FailedPage] = (),
     ) -> dict[str, WriteResult]:
         records = {p: [_record(ItemAdapter(i)) for i in items] for p, items in groups.items()}
         if self.checkpointer is not None:
@@ -93,6 +103,9 @@ class LedgerWriter(ArchiveWriter):
             for portal, recs in records.items():
                 if recs:
                     results[portal] = self._write(recs, pool)
+            if failed:
+                # The local extension's statement: one row per page and run (the job).
+                self.conn.executemany(FAILED_INSERT, [astuple(row) for row in failed])
             progress = read_progress(self.conn, job, created_at)
             counts = progress["counts"]
             for portal, result in results.items():
@@ -200,17 +213,20 @@ class Ingester:
         ids = [entry_id for entry_id, _ in entries]
         fresh = [(i, f) for i, f in entries if f and _stream_id(i) > last]
         summary.already += len(entries) - len(fresh)
-        items = self._without_duplicates(writer.conn, [decode(f) for _, f in fresh], created_at)
-        summary.duplicates += len(fresh) - len(items)
+        failed = [decode_failed(f) for _, f in fresh if b"failed" in f]
+        decoded = [decode(f) for _, f in fresh if b"failed" not in f]
+        items = self._without_duplicates(writer.conn, decoded, created_at)
+        summary.duplicates += len(decoded) - len(items)
         if fresh:
             groups: dict[str, list[Any]] = {}
             for item in items:
                 groups.setdefault(item.get("portal") or "", []).append(item)
             newest = max((i for i, _ in fresh), key=_stream_id)
             newest_text = newest.decode() if isinstance(newest, bytes) else newest
-            writer.write_entries(self.job, created_at, newest_text, groups, len(fresh))
+            writer.write_entries(self.job, created_at, newest_text, groups, len(fresh), failed)
             last = _stream_id(newest)
             summary.stored += len(items)
+            summary.failed += len(failed)
             summary.batches += 1
         # Only once the batch is committed: a kill before this leaves the entries
         # pending, and the restarted ingester finds them at or below last_id.
@@ -294,21 +310,28 @@ class Ingester:
             health=summary.health,
             finished_at=summary.finished_at,
         )
-        jobs.drop_dupefilters(self.client, self.job)
+        jobs.drop_crawl_state(self.client, self.job)
         return summary
 
 
 def combine(parts: list[dict[str, Any]]) -> dict[str, Any]:
-    """One portal's stats over its workers: numbers added; finished unless a finished worker
-    ended otherwise (a killed worker has no finish reason: the others finished its work)."""
+    """One portal's stats over its workers, numbers added, once the job is complete.
+
+    Its finish reason is the job's, not a worker's: the frontier is empty, so the portal
+    was crawled to the end (``finished``), whichever workers stopped early (a time limit,
+    a kill: others did their work), unless the job's ``--max-articles`` stopped it
+    (``max_articles``, as locally)."""
     out: dict[str, Any] = {}
     for part in parts:
         for key, value in part.items():
             if isinstance(value, int | float) and not isinstance(value, bool):
                 out[key] = out.get(key, 0) + value
-    reasons = [p["finish_reason"] for p in parts if p.get("finish_reason")]
-    odd = [r for r in reasons if r != "finished"]
-    out["finish_reason"] = odd[0] if odd else ("finished" if reasons else "not_started")
+    if not parts:
+        out["finish_reason"] = "not_started"
+    elif any(p.get("finish_reason") == MAX_ARTICLES for p in parts):
+        out["finish_reason"] = MAX_ARTICLES
+    else:
+        out["finish_reason"] = "finished"
     return out
 
 

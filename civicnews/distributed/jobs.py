@@ -2,19 +2,17 @@
 
 A job is a named frontier shared by any number of workers (``civicnews crawl
 --redis``) and drained by one ingester (``civicnews ingest``).  Seeding pushes each
-portal's start URLs, and, when the archive is at hand, settles what a local crawl's
-incremental middleware settles:
+portal's start URLs and records the job's crawl options (``--full``, ``--since``,
+``--refresh-after``, ``--max-articles``: the job's, so every worker crawls alike).
+With the archive at hand (``--db``) it publishes what the archive knows of each
+portal (:mod:`.archivestate`), which every worker reads when the portal's crawl
+opens: so workers need no archive, yet skip archived articles, follow their stored
+related links, refetch the stale ones conditionally, stop listings early and wait
+before retrying failed pages exactly as a local incremental crawl does.
 
-- every article the archive holds for the portal is marked seen in the job's
-  dupefilter, so no worker fetches it again;
-- every related link of an archived article that leads to an article not archived
-  is pushed as an article request (older articles are often reachable only that
-  way).
-
-So workers need no archive, and what is archived stays in the archive: the
-dupefilter is one job's, dropped when the job is complete (by the ingester) or by
-``civicnews jobs --drop``, never a set that grows from job to job.  Listings are
-walked in full in a distributed crawl.
+What is archived stays in the archive: the published state and the dupefilter are
+one job's, dropped when the job is complete (by the ingester) or by
+``civicnews jobs --drop``, never sets that grow from job to job.
 """
 
 from __future__ import annotations
@@ -29,19 +27,19 @@ import scrapy
 from scrapy_redis import picklecompat
 from scrapy_redis.dupefilter import RFPDupeFilter
 
-from civicnews.distributed import DistributedError
+from civicnews.distributed import DistributedError, DistributedUsageError, archivestate
 from civicnews.distributed.keys import JobKeys
 from civicnews.distributed.queue import in_flight
 from civicnews.registry import Portal
-from civicnews.spiders.portal import GONE_STATUSES, PortalSpider
+from civicnews.spiders.portal import PortalSpider
 
 
 @dataclass
 class Seeded:
     portal: str
     start_urls: int = 0  # pushed (a start URL already in the job is not pushed again)
-    known: int = 0  # archived articles marked seen
-    expanded: int = 0  # unarchived related-link targets pushed
+    known: int = 0  # archived articles the workers will not fetch again
+    state_bytes: int = 0  # size of what the workers read of the archive (archivestate)
 
 
 @dataclass
@@ -91,6 +89,24 @@ def _serialize(request: scrapy.Request, spider: PortalSpider) -> bytes:
     return picklecompat.dumps(request.to_dict(spider=spider))
 
 
+#: The job's crawl options (``civicnews enqueue``) -> the worker setting each becomes.
+JOB_OPTIONS = {
+    "full": "CIVICNEWS_INCREMENTAL",  # negated
+    "since": "CIVICNEWS_SINCE",
+    "refresh_after": "CIVICNEWS_REFRESH_AFTER_DAYS",
+    "max_articles": "CIVICNEWS_MAX_ARTICLES",
+}
+
+
+def option_settings(options: dict[str, Any]) -> dict[str, Any]:
+    """The worker settings of a job's options (every worker of the job crawls alike)."""
+    out: dict[str, Any] = {"CIVICNEWS_INCREMENTAL": not options.get("full")}
+    for name in ("since", "refresh_after", "max_articles"):
+        if options.get(name) is not None:
+            out[JOB_OPTIONS[name]] = options[name]
+    return out
+
+
 def enqueue(
     client: Any,
     job: str,
@@ -98,6 +114,7 @@ def enqueue(
     *,
     db_path: str | Path | None = None,
     portals_file: str | None = None,
+    options: dict[str, Any] | None = None,
 ) -> list[Seeded]:
     """Create or extend job ``job`` with ``portals``; see the module docstring."""
     keys = JobKeys(job)
@@ -107,86 +124,63 @@ def enqueue(
             f"job {job!r} has finished: drop it first (civicnews jobs --drop {job}) "
             "or seed another job"
         )
-    known: dict[str, list[str]] = {}
-    expand: dict[str, list[tuple[str, str | None]]] = {}
-    if db_path is not None and Path(db_path).exists():
-        known, expand = _archive_state(db_path, [p.key for p in portals])
+    options = {k: v for k, v in (options or {}).items() if k in JOB_OPTIONS}
     record = job_record(client, keys)
+    if record is not None and record["options"] != options:
+        raise DistributedUsageError(
+            f"job {job!r} was seeded with other options ({_describe(record['options'])}): "
+            "give the same ones, or seed another job"
+        )
+    states = {}
+    if db_path is not None and Path(db_path).exists():
+        states = _archive_states(db_path, portals)
     names = list(dict.fromkeys([*(record or {}).get("portals", []), *(p.key for p in portals)]))
     client.hsetnx(keys.record, "created_at", _now())
+    client.hsetnx(keys.record, "options", json.dumps(options))
     client.hset(keys.record, "portals", json.dumps(names))
     out = []
     for portal in portals:
         spider = PortalSpider(portal=portal.key, portals_file=portals_file)
         dupefilter = RFPDupeFilter(client, keys.dupefilter(portal.key))
         seeded = Seeded(portal.key)
-        pipe = client.pipeline(transaction=False)
-        for url in known.get(portal.key, []):
-            pipe.sadd(dupefilter.key, dupefilter.request_fingerprint(scrapy.Request(url)))
-            seeded.known += 1
-        pipe.execute()
-        requests = [
-            scrapy.Request(
+        state = states.get(portal.key)
+        if state is not None:
+            seeded.known = len(state.known)
+            seeded.state_bytes = archivestate.publish(client, keys, portal.key, state)
+        for url in portal.start_urls:
+            request = scrapy.Request(
                 url,
                 callback=spider.parse,
                 errback=spider.on_failure,
                 meta={"civicnews_kind": "listing"},
             )
-            for url in portal.start_urls
-        ]
-        expanded = [
-            scrapy.Request(
-                url,
-                callback=spider.parse,
-                errback=spider.on_failure,
-                meta={
-                    "civicnews_kind": "article",
-                    "listing_date_raw": date_raw,
-                    "handle_httpstatus_list": list(GONE_STATUSES),
-                },
-            )
-            for url, date_raw in expand.get(portal.key, [])
-        ]
-        for request in requests + expanded:
             if dupefilter.request_seen(request):
                 continue
             client.execute_command(
                 "ZADD", keys.requests(portal.key), -request.priority, _serialize(request, spider)
             )
-            if request.meta["civicnews_kind"] == "listing":
-                seeded.start_urls += 1
-            else:
-                seeded.expanded += 1
+            seeded.start_urls += 1
         out.append(seeded)
     return out
 
 
-def _archive_state(db_path: str | Path, portals: list[str]):
+def _describe(options: dict[str, Any]) -> str:
+    shown = [
+        f"--{name.replace('_', '-')}" + ("" if value is True else f" {value}")
+        for name, value in sorted(options.items())
+        if value not in (None, False)
+    ]
+    return " ".join(shown) or "no options"
+
+
+def _archive_states(db_path: str | Path, portals: list[Portal]) -> dict[str, Any]:
     from civicnews.archive import connect
 
     db = connect(db_path, create=False, readonly=True)
-    known: dict[str, list[str]] = {}
-    expand: dict[str, list[tuple[str, str | None]]] = {}
     try:
-        for portal in portals:
-            known[portal] = [
-                url for (url,) in db.conn.execute(
-                    "SELECT url FROM articles WHERE portal = ?", (portal,)
-                )
-            ]  # fmt: skip
-            expand[portal] = list(
-                db.conn.execute(
-                    "SELECT r.to_url, min(r.date_raw) FROM related_links r "
-                    "JOIN articles a ON a.url = r.from_url WHERE a.portal = ? "
-                    "AND r.to_url NOT IN (SELECT url FROM articles) "
-                    "AND r.to_url NOT IN (SELECT url FROM article_urls) "
-                    "GROUP BY r.to_url ORDER BY r.to_url",
-                    (portal,),
-                )
-            )
+        return {p.key: archivestate.read_archive(db.conn, p) for p in portals}
     finally:
         db.conn.close()
-    return known, expand
 
 
 def job_record(client: Any, keys: JobKeys) -> dict[str, Any] | None:
@@ -196,6 +190,7 @@ def job_record(client: Any, keys: JobKeys) -> dict[str, Any] | None:
     record = {k.decode(): v.decode() for k, v in raw.items()}
     record["portals"] = json.loads(record.get("portals") or "[]")
     record["run_ids"] = json.loads(record.get("run_ids") or "{}")
+    record["options"] = json.loads(record.get("options") or "{}")
     return record
 
 
@@ -235,10 +230,13 @@ def set_run_id(client: Any, job: str, db_path: str, run_id: int) -> None:
     client.hset(keys.record, "run_ids", json.dumps(ids))
 
 
-def drop_dupefilters(client: Any, job: str) -> int:
+def drop_crawl_state(client: Any, job: str) -> int:
+    """A complete job's dupefilters and published archive state: Redis keeps no set of
+    what is archived once the job is done."""
     keys = JobKeys(job)
     record = job_record(client, keys) or {"portals": []}
-    return int(client.delete(*[keys.dupefilter(p) for p in record["portals"]]) or 0)
+    names = [k for p in record["portals"] for k in (keys.dupefilter(p), keys.archive(p))]
+    return int(client.delete(*names) or 0) if names else 0
 
 
 def drop(client: Any, job: str, force: bool = False) -> int:

@@ -16,6 +16,9 @@ key                                 type        what
 ``PORTAL:processing:WORKER``        hash        lease id -> ``score\\n`` + the leased request
 ``PORTAL:gate``                     string      when the portal's next request may start
 ``PORTAL:holders``                  sorted set  requests in flight to the portal, by expiry
+``PORTAL:archive``                  string      what the archive knows of the portal (zlib JSON)
+``PORTAL:articles``                 string      articles sent, counted against ``--max-articles``
+``PORTAL:capped``                   string      set once the job's ``--max-articles`` is reached
 ==================================  ==========  ===============================================
 """
 
@@ -67,6 +70,15 @@ class JobKeys:
 
     def holders(self, portal: str) -> str:
         return f"{self.base}:{portal}:holders"
+
+    def archive(self, portal: str) -> str:
+        return f"{self.base}:{portal}:archive"
+
+    def articles(self, portal: str) -> str:
+        return f"{self.base}:{portal}:articles"
+
+    def capped(self, portal: str) -> str:
+        return f"{self.base}:{portal}:capped"
 
     def pattern(self) -> str:
         """Every key of the job, for SCAN."""

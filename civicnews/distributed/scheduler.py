@@ -8,6 +8,8 @@
   frontier and dupefilter when any one worker closes.
 - On open, requests a previous process under the same worker name left leased are
   requeued; on close, so are this worker's unfinished ones (a time limit, a stop).
+- Once the job's ``--max-articles`` has capped the portal (:mod:`.maxarticles`), no
+  request of it is taken or queued any more, and a closing worker empties its frontier.
 
 Settings: scrapy-redis's (``REDIS_URL``, ``SCHEDULER_QUEUE_KEY``,
 ``SCHEDULER_DUPEFILTER_KEY``...), set per portal by :mod:`.worker`.
@@ -21,10 +23,13 @@ from typing import Any
 
 from scrapy_redis.scheduler import Scheduler
 
+from civicnews.distributed.maxarticles import CappedFlag
 from civicnews.distributed.queue import LEASE_META
 
 
 class LeasingScheduler(Scheduler):
+    capped: CappedFlag | None = None
+
     @classmethod
     def from_crawler(cls, crawler: Any) -> LeasingScheduler:
         instance = super().from_crawler(crawler)
@@ -33,15 +38,26 @@ class LeasingScheduler(Scheduler):
 
     def open(self, spider: Any) -> None:
         super().open(spider)
+        self.capped = CappedFlag(self.server, self.queue.keys.capped(self.queue.portal))
         self._requeued(self.queue.requeue_own())
 
     def close(self, reason: str) -> None:
         self._requeued(self.queue.requeue_own())
+        if self.capped is not None and self.capped():
+            self.server.delete(self.queue.key)  # what this worker queued before it knew
         super().close(reason)
+
+    def next_request(self) -> Any:
+        if self.capped is not None and self.capped():
+            return None
+        return super().next_request()
 
     def enqueue_request(self, request: Any) -> bool:
         lease = request.meta.pop(LEASE_META, None)
-        added = super().enqueue_request(request)
+        if self.capped is not None and self.capped():
+            added = False
+        else:
+            added = super().enqueue_request(request)
         if lease is not None:
             self.queue.ack(lease)
             if self.stats:
@@ -49,6 +65,8 @@ class LeasingScheduler(Scheduler):
         return added
 
     def has_pending_requests(self) -> bool:
+        if self.capped is not None and self.capped():
+            return False  # so the engine goes idle and the idle stop closes the portal
         return len(self.queue) > 0
 
     def _requeued(self, count: int) -> None:

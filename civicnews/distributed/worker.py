@@ -24,7 +24,7 @@ from scrapy.settings import Settings
 from civicnews.crawl import PortalResult, RunSummary, _now
 from civicnews.crawl_options import check_settings, project_settings
 from civicnews.distributed import DistributedUsageError, connect
-from civicnews.distributed.jobs import require_job
+from civicnews.distributed.jobs import option_settings, require_job
 from civicnews.distributed.keys import JobKeys
 from civicnews.health import Thresholds, check_portal
 from civicnews.registry import Portal
@@ -33,14 +33,18 @@ from civicnews.spiders.portal import PortalSpider
 _WORKER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 #: Component -> order, per Scrapy setting, added to (None: removed from) the local crawl's.
+#: A worker's components in place of the archive's: each is the local one reading the
+#: job's published archive state, or writing to the job's stream, instead of SQLite.
 COMPONENTS: dict[str, dict[str, int | None]] = {
     "ITEM_PIPELINES": {
+        "civicnews.pipelines.maxarticles.MaxArticlesPipeline": None,
+        "civicnews.distributed.maxarticles.SharedMaxArticlesPipeline": 750,
         "civicnews.pipelines.store.StorePipeline": None,
         "civicnews.distributed.itemqueue.RedisItemPipeline": 900,
     },
     "SPIDER_MIDDLEWARES": {
         "civicnews.middlewares.incremental.IncrementalMiddleware": None,
-        "civicnews.distributed.entries.ListingEntriesMiddleware": 950,
+        "civicnews.distributed.incremental.SharedIncrementalMiddleware": 950,
         # Nearest the engine: it sees the output after every other middleware.
         "civicnews.distributed.ack.AckMiddleware": 1,
     },
@@ -52,6 +56,7 @@ COMPONENTS: dict[str, dict[str, int | None]] = {
         # The shared rate limit applies robots.txt Crawl-delay across workers.
         "civicnews.extensions.crawldelay.CrawlDelay": None,
         "civicnews.extensions.failures.FailuresExtension": None,
+        "civicnews.distributed.failures.StreamedFailures": 500,
         # Before Leases: a stopping worker's last counts are published before its lease
         # ends, so whoever sees it gone sees its final counts.
         "civicnews.distributed.workerstats.WorkerStats": 400,
@@ -116,6 +121,8 @@ def run_worker(
     overrides = dict(settings or {})
     if portals_file:
         overrides["CIVICNEWS_PORTALS_FILE"] = str(portals_file)
+    # The job's crawl options (civicnews enqueue) win: every worker crawls alike.
+    overrides.update(option_settings(record["options"]))
     merged = project_settings(overrides)
     check_settings(merged)
     thresholds = Thresholds.from_settings(merged)

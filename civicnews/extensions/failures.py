@@ -56,6 +56,14 @@ _CONNECTION_ERRORS = (
 _TIMEOUTS = (DownloadTimeoutError, twisted_error.TimeoutError, TimeoutError)
 
 
+#: One row of ``failed_pages`` from a :class:`FailedPage` (its fields in order).
+FAILED_INSERT = (
+    "INSERT OR REPLACE INTO failed_pages (portal, url, kind, page, status, error, attempts, "
+    "referer, failed_at, run_started_at, failures, retry_at, given_up) "
+    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+
+
 @dataclass(frozen=True)
 class FailedPage:
     portal: str
@@ -194,14 +202,18 @@ class FailuresExtension:
             retry_days=settings.getfloat("CIVICNEWS_FAILED_RETRY_DAYS", 1.0),
             give_up_after=settings.getint("CIVICNEWS_FAILED_GIVE_UP_AFTER", 6),
         )
-        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
-        crawler.signals.connect(ext.page_failed, signal=page_failed)
-        crawler.signals.connect(ext.spider_error, signal=signals.spider_error)
-        crawler.signals.connect(ext.request_dropped, signal=signals.request_dropped)
-        crawler.signals.connect(ext.request_scheduled, signal=signals.request_scheduled)
-        crawler.signals.connect(ext.response_received, signal=signals.response_received)
+        ext.connect(crawler.signals)
         return ext
+
+    def connect(self, manager: Any) -> None:
+        """Listen to the crawler's signals (``manager``: ``crawler.signals``)."""
+        manager.connect(self.spider_opened, signal=signals.spider_opened)
+        manager.connect(self.spider_closed, signal=signals.spider_closed)
+        manager.connect(self.page_failed, signal=page_failed)
+        manager.connect(self.spider_error, signal=signals.spider_error)
+        manager.connect(self.request_dropped, signal=signals.request_dropped)
+        manager.connect(self.request_scheduled, signal=signals.request_scheduled)
+        manager.connect(self.response_received, signal=signals.response_received)
 
     def spider_opened(self, spider: Any) -> None:
         self.portal = getattr(spider, "portal_key", None) or spider.name
@@ -219,26 +231,12 @@ class FailuresExtension:
             self._write_failed(str(exc), 0)
             return {}
         try:
-            found = db.conn.execute(
-                """
-                SELECT f.url, coalesce(f.failures, 1), f.retry_at, f.given_up FROM failed_pages f
-                WHERE f.portal = :portal
-                  AND f.id = (SELECT max(id) FROM failed_pages g
-                              WHERE g.portal = f.portal AND g.url = f.url)
-                  AND NOT EXISTS (
-                      SELECT 1 FROM articles a
-                      WHERE a.last_seen_at > f.failed_at
-                        AND (a.url = f.url OR a.url IN
-                             (SELECT article_url FROM article_urls u WHERE u.url = f.url)))
-                """,
-                {"portal": self.portal},
-            ).fetchall()
+            return read_history(db.conn, self.portal)
         except sqlite3.Error as exc:
             self._write_failed(explain(exc, self.db_path), 0)
             return {}
         finally:
             db.conn.close()
-        return {url: History(int(n), retry_at, bool(gone)) for url, n, retry_at, gone in found}
 
     def spider_closed(self, spider: Any) -> None:
         self.flush()
@@ -380,12 +378,7 @@ class FailuresExtension:
             return
         try:
             with write_transaction(db.conn):
-                db.conn.executemany(
-                    "INSERT OR REPLACE INTO failed_pages (portal, url, kind, page, status, error, "
-                    "attempts, referer, failed_at, run_started_at, failures, retry_at, given_up) "
-                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    [astuple(row) for row in rows],
-                )
+                db.conn.executemany(FAILED_INSERT, [astuple(row) for row in rows])
         except sqlite3.Error as exc:
             self._write_failed(explain(exc, self.db_path), len(rows))
         finally:
@@ -398,6 +391,25 @@ class FailuresExtension:
             logger.error("could not read earlier failed pages: %s", message)
         if self.stats:
             self.stats.set_value("civicnews/failures_write_error", message)
+
+
+def read_history(conn: sqlite3.Connection, portal: str) -> dict[str, History]:
+    """Pages of ``portal`` whose last recorded fetch failed (and no success came after)."""
+    found = conn.execute(
+        """
+        SELECT f.url, coalesce(f.failures, 1), f.retry_at, f.given_up FROM failed_pages f
+        WHERE f.portal = :portal
+          AND f.id = (SELECT max(id) FROM failed_pages g
+                      WHERE g.portal = f.portal AND g.url = f.url)
+          AND NOT EXISTS (
+              SELECT 1 FROM articles a
+              WHERE a.last_seen_at > f.failed_at
+                AND (a.url = f.url OR a.url IN
+                     (SELECT article_url FROM article_urls u WHERE u.url = f.url)))
+        """,
+        {"portal": portal},
+    ).fetchall()
+    return {url: History(int(n), retry_at, bool(gone)) for url, n, retry_at, gone in found}
 
 
 def count_errors(stats: dict[str, Any]) -> int:

@@ -152,21 +152,24 @@ class IncrementalMiddleware:
         db_path = settings.get("CIVICNEWS_DB")
         if not db_path:
             raise NotConfigured("CIVICNEWS_DB is not set")
-        refresh = settings.get("CIVICNEWS_REFRESH_AFTER_DAYS")
-        since = settings.get("CIVICNEWS_SINCE")
-        run_id = settings.get("CIVICNEWS_RUN_ID")
-        mw = cls(
-            db_path,
-            incremental=settings.getbool("CIVICNEWS_INCREMENTAL", True),
-            stop_after=settings.getint("CIVICNEWS_INCREMENTAL_STOP_AFTER", 10),
-            refresh_after_days=None if refresh in (None, "") else float(refresh),
-            since=None if not since else date.fromisoformat(str(since)),
-            run_id=None if run_id in (None, "") else int(run_id),
-            stats=crawler.stats,
-        )
+        mw = cls(db_path, **cls.options(settings), stats=crawler.stats)
         crawler.signals.connect(mw.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(mw.family_detected, signal=family_detected)
         return mw
+
+    @staticmethod
+    def options(settings: Any) -> dict[str, Any]:
+        """The keyword arguments the settings give (``CIVICNEWS_DB`` and stats aside)."""
+        refresh = settings.get("CIVICNEWS_REFRESH_AFTER_DAYS")
+        since = settings.get("CIVICNEWS_SINCE")
+        run_id = settings.get("CIVICNEWS_RUN_ID")
+        return {
+            "incremental": settings.getbool("CIVICNEWS_INCREMENTAL", True),
+            "stop_after": settings.getint("CIVICNEWS_INCREMENTAL_STOP_AFTER", 10),
+            "refresh_after_days": None if refresh in (None, "") else float(refresh),
+            "since": None if not since else date.fromisoformat(str(since)),
+            "run_id": None if run_id in (None, "") else int(run_id),
+        }
 
     def family_detected(self, family: str, **kwargs: Any) -> None:
         """A ``family = "auto"`` portal settled: key URLs by that family's rules from now on."""
@@ -197,6 +200,11 @@ class IncrementalMiddleware:
             complete = previous_run_complete(db.conn, portal.key, self.run_id)
         finally:
             db.conn.close()
+        self.settle(portal.key, complete)
+
+    def settle(self, portal: str, complete: bool | None) -> None:
+        """Decide how listings are walked, once ``known`` is loaded; ``complete``: did the
+        portal's previous run finish (None: no previous run)."""
         if self.refresh_after_days is not None:
             before = datetime.now(UTC) - timedelta(days=self.refresh_after_days)
             self.refresh_before = before.isoformat(timespec="seconds")
@@ -207,12 +215,12 @@ class IncrementalMiddleware:
             self._inc("full_walk")
             logger.info(
                 "portal %s: the previous run did not finish; walking its listings in full",
-                portal.key,
+                portal,
             )
         self.sequential = self.stop_enabled or self.since is not None
         logger.info(
             "portal %s: %d articles archived; listings %s",
-            portal.key,
+            portal,
             len(self.known),
             "stop early" if self.sequential else "walked in full",
         )

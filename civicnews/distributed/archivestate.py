@@ -1,0 +1,92 @@
+"""What the archive knows of a portal, published per job for workers that have no archive.
+
+A local crawl's incremental middleware and failed-pages extension read the archive
+when a portal's crawl opens.  A worker of a distributed crawl has no archive (it may
+run on another machine), so ``civicnews enqueue --db`` reads the same things with
+the same code (:meth:`IncrementalMiddleware.load`,
+:func:`civicnews.runs.previous_run_complete`, :meth:`FailuresExtension.load_history`)
+and publishes them as one compressed value per portal, ``civicnews:JOB:PORTAL:archive``:
+
+- the archived articles with their last fetch time, validators and related links,
+  and every other URL or id they are known under;
+- whether the portal's previous run finished (if not, listings are walked in full);
+- the pages whose last fetch failed, with their failure count and ``retry_at``.
+
+Every worker reads it once per portal when the portal's crawl opens
+(:func:`load`).  It is one job's snapshot, not a set that grows from job to job:
+it is dropped with the job's dupefilters when the job is complete, and a new job
+reads the archive afresh.  Compressed, it takes about 60 bytes per archived article
+with its related links (measured on replica archives: see the README).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from civicnews.distributed.keys import JobKeys
+
+
+@dataclass
+class PortalState:
+    """One portal's archive state, as workers read it."""
+
+    # url -> [last_seen_at, etag, last_modified, [[to_url, date_raw], ...]]
+    known: dict[str, list[Any]] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)  # other URL or "id:..." -> url
+    complete: bool | None = None  # did the previous run of the portal finish?
+    failures: dict[str, list[Any]] = field(default_factory=dict)  # url -> [n, retry_at, gone]
+
+    def encode(self) -> bytes:
+        data = {
+            "known": self.known,
+            "aliases": self.aliases,
+            "complete": self.complete,
+            "failures": self.failures,
+        }
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        return zlib.compress(text.encode("utf-8"), 6)
+
+    @classmethod
+    def decode(cls, blob: bytes) -> PortalState:
+        data = json.loads(zlib.decompress(blob).decode("utf-8"))
+        return cls(data["known"], data["aliases"], data["complete"], data["failures"])
+
+
+def read_archive(conn: sqlite3.Connection, portal: Any) -> PortalState:
+    """The portal's state, read from the archive (read-only ``conn``) by the local crawl's
+    own readers."""
+    from civicnews.extensions.failures import read_history
+    from civicnews.middlewares.incremental import IncrementalMiddleware
+    from civicnews.runs import previous_run_complete
+
+    reader = IncrementalMiddleware("")
+    reader.family = portal.family
+    reader.load(conn, portal.key)
+    tables = {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    history = read_history(conn, portal.key) if "failed_pages" in tables else {}
+    return PortalState(
+        known={
+            url: [k.last_seen_at, k.etag, k.last_modified, [list(r) for r in k.related]]
+            for url, k in reader.known.items()
+        },
+        aliases=dict(reader.aliases),
+        complete=previous_run_complete(conn, portal.key),
+        failures={url: [h.failures, h.retry_at, bool(h.given_up)] for url, h in history.items()},
+    )
+
+
+def publish(client: Any, keys: JobKeys, portal: str, state: PortalState) -> int:
+    """Store ``state`` for the job's workers; returns its size in bytes."""
+    blob = state.encode()
+    client.set(keys.archive(portal), blob)
+    return len(blob)
+
+
+def load(client: Any, keys: JobKeys, portal: str) -> PortalState:
+    """The portal's state as the job's enqueue published it (empty: nothing archived)."""
+    blob = client.get(keys.archive(portal))
+    return PortalState.decode(blob) if blob else PortalState()

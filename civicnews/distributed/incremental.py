@@ -1,0 +1,157 @@
+"""A local crawl's incremental rules, in a worker that has no archive.
+
+:class:`SharedIncrementalMiddleware` is the local
+:class:`~civicnews.middlewares.incremental.IncrementalMiddleware`, reading what the
+archive knows of the portal from the job's published state (:mod:`.archivestate`)
+instead of SQLite, so workers skip archived articles, walk their stored related
+links, refetch stale ones conditionally (``--refresh-after``), stop a listing after
+``CIVICNEWS_INCREMENTAL_STOP_AFTER`` archived entries in a row or at the first
+entry older than ``--since``, and walk listings in full after an unfinished run,
+as a local crawl does.
+
+One thing differs: a listing is walked one page at a time, and the next page may
+be crawled by another worker.  So the walk's state travels with the page request
+(meta ``civicnews_chain_state``: the listing pages found and not yet requested,
+and the run of archived entries so far) instead of staying in one process, and a
+page already requested in the job (the job's shared dupefilter) is never walked
+to again.  A walked page that finally fails continues the walk through
+``page_failed`` (a request in Redis can only name spider methods, not the local
+middleware's errback).
+
+Settings: the local middleware's (``CIVICNEWS_INCREMENTAL``, ``..._STOP_AFTER``,
+``CIVICNEWS_REFRESH_AFTER_DAYS``, ``CIVICNEWS_SINCE``), set from the job's options
+by :mod:`.worker`; ``REDIS_URL``, ``CIVICNEWS_REDIS_JOB``.
+Meta key set: ``civicnews_chain_state``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import scrapy
+from scrapy import signals
+from scrapy.http import Response
+from scrapy.utils.request import request_from_dict
+from scrapy_redis.dupefilter import RFPDupeFilter
+
+from civicnews.distributed import archivestate
+from civicnews.distributed.keys import JobKeys, redis_from_settings
+from civicnews.middlewares.incremental import IncrementalMiddleware, Known, _Chain, _request_key
+from civicnews.signals import family_detected, page_failed
+
+CHAIN_STATE = "civicnews_chain_state"
+
+
+class SharedChain(_Chain):
+    """A listing walk whose state can travel in the next page's request."""
+
+    def __init__(self, owner: SharedIncrementalMiddleware):
+        super().__init__()
+        self.owner = owner
+
+    def pop(self) -> scrapy.Request | None:
+        while True:
+            nxt = super().pop()
+            if nxt is None or not self.owner.requested(nxt):
+                break
+            # Already crawled (or queued) by some worker of the job: walking to it again
+            # would be dropped by the dupefilter and end the walk.
+        if nxt is not None:
+            nxt.meta[CHAIN_STATE] = self.state()
+        return nxt
+
+    def state(self) -> dict[str, Any]:
+        spider = self.owner.spider
+        return {
+            "queue": [r.to_dict(spider=spider) for r in self.queue],
+            "known_run": self.known_run,
+            "stopped": self.stopped,
+        }
+
+    def restore(self, state: dict[str, Any]) -> None:
+        self.queue = [request_from_dict(d, spider=self.owner.spider) for d in state["queue"]]
+        self.seen.update(_request_key(r) for r in self.queue)
+        self.known_run = int(state.get("known_run") or 0)
+        self.stopped = state.get("stopped")
+
+
+class SharedIncrementalMiddleware(IncrementalMiddleware):
+    def __init__(self, server: Any, keys: JobKeys, **kwargs: Any):
+        super().__init__("", **kwargs)
+        self.server = server
+        self.keys = keys
+        self.spider: Any = None
+        self.dupefilter: RFPDupeFilter | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> SharedIncrementalMiddleware:
+        settings = crawler.settings
+        mw = cls(
+            redis_from_settings(settings),
+            JobKeys(settings.get("CIVICNEWS_REDIS_JOB")),
+            **cls.options(settings),
+            stats=crawler.stats,
+        )
+        mw.crawler = crawler
+        crawler.signals.connect(mw.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(mw.family_detected, signal=family_detected)
+        crawler.signals.connect(mw.walk_failed, signal=page_failed)
+        return mw
+
+    def spider_opened(self, spider: scrapy.Spider) -> None:
+        portal = getattr(spider, "portal", None)
+        if portal is None:
+            return
+        self.spider = spider
+        self.family = portal.family
+        self.date_order = portal.date_order
+        self.errback = getattr(spider, "on_failure", None)
+        self.dupefilter = RFPDupeFilter(self.server, self.keys.dupefilter(portal.key))
+        state = archivestate.load(self.server, self.keys, portal.key)
+        self.known = {
+            url: Known(seen, etag, modified, [(to, raw) for to, raw in related])
+            for url, (seen, etag, modified, related) in state.known.items()
+        }
+        self.aliases = dict(state.aliases)
+        self.settle(portal.key, state.complete)
+
+    def requested(self, request: scrapy.Request) -> bool:
+        """Was ``request`` already scheduled by a worker of the job?"""
+        if self.dupefilter is None:
+            return False
+        fingerprint = self.dupefilter.request_fingerprint(request)
+        return bool(self.server.sismember(self.dupefilter.key, fingerprint))
+
+    # -- the walk's state travels with the page ----------------------------------------------
+
+    def _restore(self, request: scrapy.Request | None) -> None:
+        if request is None:
+            return
+        key = request.meta.get("civicnews_chain") or request.url
+        chain = SharedChain(self)
+        state = request.meta.get(CHAIN_STATE)
+        if state is not None:
+            chain.restore(state)
+        elif key in self._chains:
+            return  # the listing's first page, handled here: keep what this process knows
+        self._chains[key] = chain
+
+    def _chain(self, response: Response) -> _Chain:
+        self._restore(response.request)
+        return super()._chain(response)
+
+    def _walked(self, request: scrapy.Request) -> scrapy.Request:
+        # The errback stays the spider's (a request in Redis names spider methods only):
+        # a failed walked page continues the walk in walk_failed.
+        request.meta["civicnews_walked"] = True
+        return request
+
+    def walk_failed(self, failure: Any, **kwargs: Any) -> None:
+        request = getattr(failure, "request", None)
+        if request is None or not request.meta.get("civicnews_walked"):
+            return
+        if request.meta.get("civicnews_kind") != "listing" or request.meta.get(CHAIN_STATE) is None:
+            return
+        self._restore(request)
+        for nxt in self._listing_failed(None, failure):
+            self.crawler.engine.crawl(nxt)
