@@ -426,3 +426,230 @@ def test_an_ingester_waits_for_the_archive_lock(tmp_path, redis_url):
         proc = run_cli("ingest", "--redis", redis_url, "--job", job, "--db", str(db), "--once")
     assert proc.returncode == 75, proc.stderr
     _one_line(proc)
+
+
+# -- incremental crawls: the archive decides, as locally -------------------------------------
+#
+# The replica (60 articles, 10 per listing page) lists the newest 24 on pages 1-3; the others
+# are reachable only through "related" blocks (see test_unattended_incremental.py, whose
+# local expectations these repeat with two workers).
+
+INC_ARTICLES = 60
+
+
+def _listing_pages(requests) -> set[int]:
+    pages = set()
+    for r in requests:
+        if r.path.startswith("/tin-tuc-su-kien") and "/content/" not in r.path:
+            cur = [p for p in r.path.split("&") if "_cur=" in p]
+            pages.add(int(cur[0].split("=")[1]) if cur else 1)
+    return pages
+
+
+def _article_paths(requests) -> list[str]:
+    return [r.path for r in requests if "/content/" in r.path]
+
+
+def _forget(db: Path, urls: list[str]) -> None:
+    conn = sqlite3.connect(db)
+    try:
+        conn.execute("PRAGMA foreign_keys = OFF")
+        conn.executemany("DELETE FROM articles WHERE url = ?", [(u,) for u in urls])
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def _run_job(redis_url, pf, db, tmp, *enqueue_args, workers=("wa", "wb"), worker_args=()):
+    """Seed a job of portal ``replica`` (reading ``db``), crawl it with ``workers`` and one
+    ingester; returns (job, the workers' exit codes, the ingester's, the ingester's output)."""
+    job = _job()
+    seeded = run_cli("enqueue", "replica", "--redis", redis_url, "--job", job,
+                     "--portals-file", str(pf), "--db", str(db), *enqueue_args)  # fmt: skip
+    assert seeded.returncode == 0, seeded.stderr
+    procs = [_worker(redis_url, job, pf, f"{job}-{n}", tmp, idle=1, extra=worker_args)
+             for n in workers]  # fmt: skip
+    ingester = _start("ingest", "--redis", redis_url, "--job", job, "--db", str(db),
+                      cwd=tmp, log=tmp / f"{job}-ingest.out")  # fmt: skip
+    codes = [_wait(p, tmp / f"{job}-{n}.out") for p, n in zip(procs, workers, strict=True)]
+    code = _wait(ingester, tmp / f"{job}-ingest.out")
+    return job, codes, code, (tmp / f"{job}-ingest.out").read_text()
+
+
+@pytest.fixture
+def site(tmp_path, redis_url):
+    """A replica, its portals file, and an archive a first two-worker job filled."""
+    with ReplicaServer("liferay", articles=INC_ARTICLES, seed=11) as replica:
+        replica.conditional = True
+        pf = tmp_path / "portals.toml"
+        pf.write_text(portal_toml("replica", replica.start_url), "utf-8")
+        db = tmp_path / "archive.db"
+        _, codes, code, out = _run_job(redis_url, pf, db, tmp_path)
+        assert codes == [0, 0] and code == 0, out
+        assert rows(db, "SELECT count(*) FROM articles") == [(INC_ARTICLES,)]
+        replica.clear_requests()
+        yield replica, pf, db
+
+
+def test_a_job_skips_what_the_archive_holds_and_stops_listings_early(site, redis_url, tmp_path):
+    replica, pf, db = site
+    truth = replica.ground_truth()
+    newest = [a["url"] for a in truth[:5]]
+    _forget(db, newest)  # five articles "published" since the last job
+    job, codes, code, out = _run_job(redis_url, pf, db, tmp_path)
+    assert codes == [0, 0] and code == 0, out
+    # Page 1: 5 new and 5 archived entries; page 2 ten archived in a row ends the walk.
+    assert _listing_pages(replica.requests) == {1, 2}
+    assert sorted(_article_paths(replica.requests)) == sorted(u[len(replica.url) :] for u in newest)
+    assert rows(db, "SELECT count(*) FROM articles") == [(INC_ARTICLES,)]
+    (run,) = [r for r in json.loads(run_cli("runs", "--db", str(db), "--json").stdout)
+              if r["options"].get("job") == job]  # fmt: skip
+    assert run["totals"]["articles_new"] == 5
+    # The published state is one job's: gone once the job is complete.
+    assert not list(_client(redis_url).scan_iter(match=f"civicnews:{job}:*:archive"))
+
+
+def test_a_job_reaches_unlisted_articles_through_stored_links(site, redis_url, tmp_path):
+    replica, pf, db = site
+    unlisted = [a["url"] for a in replica.ground_truth() if not a["listed"]][10:20]
+    _forget(db, unlisted)
+    _, codes, code, out = _run_job(redis_url, pf, db, tmp_path)
+    assert codes == [0, 0] and code == 0, out
+    assert sorted(_article_paths(replica.requests)) == sorted(
+        u[len(replica.url) :] for u in unlisted
+    )
+    assert _listing_pages(replica.requests) == {1}
+    assert rows(db, "SELECT count(*) FROM articles") == [(INC_ARTICLES,)]
+
+
+def test_a_jobs_refresh_after_revalidates_old_articles(site, redis_url, tmp_path):
+    replica, pf, db = site
+    stored = dict(rows(db, "SELECT url, etag FROM articles"))
+    old = {a["url"] for a in replica.ground_truth()[::2]}
+    with sqlite3.connect(db) as conn:
+        conn.executemany(
+            "UPDATE articles SET last_seen_at = '2020-01-01T00:00:00+00:00' WHERE url = ?",
+            [(u,) for u in old],
+        )
+    _, codes, code, out = _run_job(redis_url, pf, db, tmp_path, "--refresh-after", "30")
+    assert codes == [0, 0] and code == 0, out
+    fetched = [r for r in replica.requests if "/content/" in r.path]
+    assert sorted(r.path for r in fetched) == sorted(u[len(replica.url) :] for u in old)
+    assert all(r.headers["if-none-match"] == stored[replica.url + r.path] for r in fetched)
+    assert Counter(r.status for r in fetched) == {304: len(old)}
+    assert rows(db, "SELECT count(*) FROM articles WHERE last_seen_at LIKE '2020%'") == [(0,)]
+
+
+def test_a_jobs_since_stops_every_workers_walk(tmp_path, redis_url):
+    with ReplicaServer("liferay", articles=INC_ARTICLES, seed=11) as replica:
+        pf = tmp_path / "portals.toml"
+        # One request at a time, so the walk's pages go to both workers in turn.
+        pf.write_text(portal_toml("replica", replica.start_url, concurrency=1), "utf-8")
+        db = tmp_path / "archive.db"
+        truth = replica.ground_truth()
+        since = truth[13]["published_at"][:10]
+        _, codes, code, out = _run_job(redis_url, pf, db, tmp_path, "--since", since)
+        requests = replica.requests
+    assert codes == [0, 0] and code == 0, out
+    expected = {a["url"] for a in truth if a["published_at"][:10] >= since}
+    assert {u for (u,) in rows(db, "SELECT url FROM articles")} == expected
+    assert _listing_pages(requests) == {1, 2}
+
+
+def test_job_options_belong_to_the_job(tmp_path, redis_url):
+    pf = tmp_path / "portals.toml"
+    pf.write_text(portal_toml("lf", "http://127.0.0.1:9/x"), "utf-8")
+    proc = run_cli("crawl", "--redis", redis_url, "--since", "2024-01-01", cwd=tmp_path)
+    assert proc.returncode == 2 and "civicnews enqueue" in _one_line(proc)
+    job = _job()
+    args = ("enqueue", "lf", "--redis", redis_url, "--job", job, "--portals-file", str(pf))
+    assert run_cli(*args, "--max-articles", "5").returncode == 0
+    proc = run_cli(*args, "--max-articles", "6")
+    assert proc.returncode == 2 and "--max-articles 5" in _one_line(proc)
+    proc = run_cli(*args, "--since", "yesterday")
+    assert proc.returncode == 2 and "--since" in _one_line(proc)
+
+
+# -- failed pages reach the archive -----------------------------------------------------------
+
+
+def test_failed_pages_are_recorded_and_waited_for_as_locally(tmp_path, redis_url):
+    broken = (3, 7)  # ground-truth keys of two listed articles that always answer 500
+    spec = ",".join(f"500*all@article/{k}" for k in broken)
+    fast = ("--set", "CIVICNEWS_RETRY_BACKOFF_BASE=0.05")
+    with ReplicaServer("liferay", articles=24, seed=12, faults=spec) as replica:
+        pf = tmp_path / "portals.toml"
+        pf.write_text(portal_toml("replica", replica.start_url), "utf-8")
+        db = tmp_path / "archive.db"
+        job, codes, code, out = _run_job(redis_url, pf, db, tmp_path, worker_args=fast)
+        urls = {a["url"] for a in replica.ground_truth(broken)}
+        created = _client(redis_url).hget(f"civicnews:{job}:job", "created_at").decode()
+        failed = rows(db, "SELECT url, kind, status, page, failures, retry_at IS NOT NULL, "
+                          "given_up, run_started_at FROM failed_pages")  # fmt: skip
+        assert sorted(failed) == sorted(
+            (u, "http", 500, "article", 1, 1, 0, created) for u in urls
+        ), out
+        assert "2 failed pages recorded" in out
+        # The next job waits for their retry_at, as the next local run would.
+        _forget(db, [a["url"] for a in replica.ground_truth()[:12]])
+        replica.clear_requests()
+        job2, codes2, code2, out2 = _run_job(redis_url, pf, db, tmp_path, worker_args=fast)
+        fetched = set(_article_paths(replica.requests))
+        broken_paths = {u[len(replica.url) :] for u in urls}
+    assert codes == [0, 0] and codes2 == [0, 0], (out, out2)
+    assert len(fetched) > 5, "the second job fetched the forgotten articles"
+    assert not broken_paths & fetched
+    stats = [json.loads(v) for v in _client(redis_url).hgetall(f"civicnews:{job2}:stats").values()]
+    # Counted by each worker that met them (no shared count of skips).
+    assert sum(s.get("civicnews/failed_pages/skipped", 0) for s in stats) >= len(broken)
+    assert rows(db, "SELECT count(*) FROM failed_pages") == [(len(broken),)]
+
+
+# -- --max-articles is the job's, --time-limit each worker's ------------------------------------
+
+
+def test_max_articles_caps_the_job_over_all_workers(tmp_path, redis_url):
+    with ReplicaServer("liferay", articles=INC_ARTICLES, seed=13) as replica:
+        pf = tmp_path / "portals.toml"
+        pf.write_text(portal_toml("replica", replica.start_url, concurrency=2), "utf-8")
+        db = tmp_path / "archive.db"
+        job, codes, code, out = _run_job(redis_url, pf, db, tmp_path, "--max-articles", "7")
+    assert codes == [0, 0] and code == 0, out
+    assert rows(db, "SELECT count(*) FROM articles") == [(7,)]
+    (run,) = json.loads(run_cli("runs", "--db", str(db), "--json").stdout)
+    assert run["counts"]["replica"]["finish_reason"] == "max_articles"
+    assert {w["finish_reason"] for w in run["counts"]["replica"]["workers"].values()} == {
+        "max_articles"
+    }
+    assert run["exit_code"] == 0
+    client = _client(redis_url)
+    assert client.zcard(f"civicnews:{job}:replica:requests") == 0
+
+
+def test_time_limit_stops_one_worker_and_the_job_goes_on(tmp_path, redis_url):
+    job = _job()
+    with ReplicaServer("liferay", articles=ARTICLES, seed=14) as replica:
+        pf = tmp_path / "portals.toml"
+        pf.write_text(portal_toml("lf", replica.start_url, delay=0.3, concurrency=1), "utf-8")
+        db = tmp_path / "archive.db"
+        assert run_cli("enqueue", "lf", "--redis", redis_url, "--job", job, "--portals-file",
+                       str(pf)).returncode == 0  # fmt: skip
+        short = _worker(redis_url, job, pf, "short", tmp_path, extra=("--time-limit", "2s",
+                                                                      "--json"))  # fmt: skip
+        assert _wait(short, tmp_path / "short.out") == 0, (tmp_path / "short.out").read_text()
+        summary = json.loads((tmp_path / "short.out").read_text())
+        assert summary["portals"][0]["finish_reason"] == "closespider_timeout"
+        client = _client(redis_url)
+        assert client.zcard(f"civicnews:{job}:lf:requests") > 0, "the job was not left unfinished"
+        assert client.hlen(f"civicnews:{job}:lf:processing:short") == 0
+        rest = _worker(redis_url, job, pf, "rest", tmp_path)
+        assert _wait(rest, tmp_path / "rest.out") == 0, (tmp_path / "rest.out").read_text()
+        ingest = run_cli("ingest", "--redis", redis_url, "--job", job, "--db", str(db))
+        truth = replica.ground_truth()
+    assert ingest.returncode == 0, ingest.stderr
+    assert sorted(u for (u,) in rows(db, "SELECT url FROM articles")) == sorted(
+        a["url"] for a in truth
+    )
+    (run,) = json.loads(run_cli("runs", "--db", str(db), "--json").stdout)
+    assert run["counts"]["lf"]["finish_reason"] == "finished"
+    assert run["counts"]["lf"]["workers"]["short"]["finish_reason"] == "closespider_timeout"

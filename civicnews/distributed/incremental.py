@@ -48,6 +48,7 @@ class SharedChain(_Chain):
     def __init__(self, owner: SharedIncrementalMiddleware):
         super().__init__()
         self.owner = owner
+        self.origin: dict[str, Any] | None = None  # the state it was restored from
 
     def pop(self) -> scrapy.Request | None:
         while True:
@@ -69,6 +70,7 @@ class SharedChain(_Chain):
         }
 
     def restore(self, state: dict[str, Any]) -> None:
+        self.origin = state
         self.queue = [request_from_dict(d, spider=self.owner.spider) for d in state["queue"]]
         self.seen.update(_request_key(r) for r in self.queue)
         self.known_run = int(state.get("known_run") or 0)
@@ -125,15 +127,17 @@ class SharedIncrementalMiddleware(IncrementalMiddleware):
     # -- the walk's state travels with the page ----------------------------------------------
 
     def _restore(self, request: scrapy.Request | None) -> None:
+        """Make the walk's state the one ``request`` carries (once per page)."""
         if request is None:
             return
         key = request.meta.get("civicnews_chain") or request.url
-        chain = SharedChain(self)
         state = request.meta.get(CHAIN_STATE)
+        chain = self._chains.get(key)
+        if isinstance(chain, SharedChain) and (state is None or chain.origin is state):
+            return  # restored already (this page's earlier output), or a first page seen here
+        chain = SharedChain(self)
         if state is not None:
             chain.restore(state)
-        elif key in self._chains:
-            return  # the listing's first page, handled here: keep what this process knows
         self._chains[key] = chain
 
     def _chain(self, response: Response) -> _Chain:

@@ -55,9 +55,10 @@ class CappedFlag:
         self.value = False
         self.checked = float("-inf")
 
-    def __call__(self) -> bool:
+    def __call__(self, fresh: bool = False) -> bool:
+        """``fresh``: ask Redis now, whenever it was last asked."""
         now = time.monotonic()
-        if not self.value and now - self.checked >= CAPPED_TTL:
+        if not self.value and (fresh or now - self.checked >= CAPPED_TTL):
             self.value = bool(self.server.exists(self.key))
             self.checked = now
         return self.value

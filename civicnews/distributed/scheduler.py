@@ -43,8 +43,9 @@ class LeasingScheduler(Scheduler):
 
     def close(self, reason: str) -> None:
         self._requeued(self.queue.requeue_own())
-        if self.capped is not None and self.capped():
-            self.server.delete(self.queue.key)  # what this worker queued before it knew
+        if self.capped is not None and self.capped(fresh=True):
+            # What this worker queued (or just gave back) before it knew: the job is capped.
+            self.server.delete(self.queue.key)
         super().close(reason)
 
     def next_request(self) -> Any:
