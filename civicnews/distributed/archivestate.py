@@ -15,8 +15,8 @@ and publishes them as one compressed value per portal, ``civicnews:JOB:PORTAL:ar
 Every worker reads it once per portal when the portal's crawl opens
 (:func:`load`).  It is one job's snapshot, not a set that grows from job to job:
 it is dropped with the job's dupefilters when the job is complete, and a new job
-reads the archive afresh.  Compressed, it takes about 60 bytes per archived article
-with its related links (measured on replica archives: see the README).
+reads the archive afresh.  Compressed, it takes about 70 bytes per archived article
+with its related links (35 KB for a 500-article replica archive).
 """
 
 from __future__ import annotations
