@@ -476,19 +476,36 @@ def _run_job(redis_url, pf, db, tmp, *enqueue_args, workers=("wa", "wb"), worker
     return job, codes, code, (tmp / f"{job}-ingest.out").read_text()
 
 
-@pytest.fixture
-def site(tmp_path, redis_url):
-    """A replica, its portals file, and an archive a first two-worker job filled."""
+@pytest.fixture(scope="module")
+def first_job(tmp_path_factory, redis_url):
+    """A replica and the archive a first two-worker job filled (copied by each test)."""
+    tmp = tmp_path_factory.mktemp("first-job")
     with ReplicaServer("liferay", articles=INC_ARTICLES, seed=11) as replica:
         replica.conditional = True
-        pf = tmp_path / "portals.toml"
+        pf = tmp / "portals.toml"
         pf.write_text(portal_toml("replica", replica.start_url), "utf-8")
-        db = tmp_path / "archive.db"
-        _, codes, code, out = _run_job(redis_url, pf, db, tmp_path)
+        db = tmp / "archive.db"
+        _, codes, code, out = _run_job(redis_url, pf, db, tmp)
         assert codes == [0, 0] and code == 0, out
         assert rows(db, "SELECT count(*) FROM articles") == [(INC_ARTICLES,)]
-        replica.clear_requests()
         yield replica, pf, db
+
+
+@pytest.fixture
+def site(first_job, tmp_path):
+    """The first job's replica (its request log cleared), portals file and a copy of its
+    archive."""
+    replica, pf, db = first_job
+    copy = tmp_path / "archive.db"
+    source = sqlite3.connect(db)
+    target = sqlite3.connect(copy)
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
+    replica.clear_requests()
+    return replica, pf, copy
 
 
 def test_a_job_skips_what_the_archive_holds_and_stops_listings_early(site, redis_url, tmp_path):
