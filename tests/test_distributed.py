@@ -670,3 +670,116 @@ def test_time_limit_stops_one_worker_and_the_job_goes_on(tmp_path, redis_url):
     (run,) = json.loads(run_cli("runs", "--db", str(db), "--json").stdout)
     assert run["counts"]["lf"]["finish_reason"] == "finished"
     assert run["counts"]["lf"]["workers"]["short"]["finish_reason"] == "closespider_timeout"
+
+
+
+# -- exit codes and health checks mean what they mean locally ---------------------------------
+
+
+def test_a_dead_portal_fails_the_worker_and_the_job_as_a_local_crawl_would(tmp_path, redis_url):
+    job = _job()
+    pf = tmp_path / "portals.toml"
+    dead = f"http://127.0.0.1:{_free_port()}/tin-tuc"  # nothing listens there
+    pf.write_text(portal_toml("dead", dead), "utf-8")
+    assert run_cli("enqueue", "dead", "--redis", redis_url, "--job", job, "--portals-file",
+                   str(pf)).returncode == 0  # fmt: skip
+    worker = _worker(redis_url, job, pf, "w", tmp_path, idle=0,
+                     extra=("--set", "CIVICNEWS_RETRY_BACKOFF_BASE=0.05"))  # fmt: skip
+    assert _wait(worker, tmp_path / "w.out") == 1, (tmp_path / "w.out").read_text()
+    assert "civicnews: health check failed: portal dead" in (tmp_path / "w.out").read_text()
+    db = tmp_path / "archive.db"
+    ingest = run_cli("ingest", "--redis", redis_url, "--job", job, "--db", str(db))
+    assert ingest.returncode == 1, ingest.stdout + ingest.stderr
+    assert ingest.stderr.startswith("civicnews: health check failed: portal dead")
+    (run,) = json.loads(run_cli("runs", "--db", str(db), "--json").stdout)
+    assert (run["status"], run["exit_code"]) == ("failed", 1)
+    assert [h["portal"] for h in run["health"]] == ["dead"]
+    assert rows(db, "SELECT url, kind, page FROM failed_pages") == [(dead, "connection", "listing")]
+    # The job is complete: a worker started now would crawl it again from the start.
+    late = run_cli("crawl", "--redis", redis_url, "--job", job, "--portals-file", str(pf))
+    assert late.returncode == 1 and "is complete" in _one_line(late)
+
+
+# -- the README's recipe, followed on one machine ---------------------------------------------
+
+README = ROOT / "README.md"
+
+
+def readme_recipe() -> dict[str, str]:
+    """The README's one-machine recipe: its code blocks by name (``<!-- recipe:NAME -->``)."""
+    blocks: dict[str, str] = {}
+    lines = README.read_text("utf-8").splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("<!-- recipe:"):
+            name = line.removeprefix("<!-- recipe:").removesuffix(" -->")
+            body = []
+            for text in lines[i + 1 :]:
+                if text.startswith("    "):
+                    body.append(text[4:])
+                elif text.strip() or body:
+                    if body:
+                        break
+            blocks[name] = "\n".join(body) + "\n"
+    return blocks
+
+
+def test_the_readme_recipe_on_one_machine(tmp_path):
+    """Every command of the README's one-machine recipe, as written, in two "shells"; only the
+    ports (free ones) and the directory (a temporary one) differ."""
+    import redis
+
+    blocks = readme_recipe()
+    assert list(blocks) == ["setup", "machine-a", "machine-b", "cleanup"]
+    redis_port, replica_port = _free_port(), _free_port()
+    home = tmp_path / "try"
+
+    def script(name: str) -> str:
+        text = blocks[name].replace("/tmp/civicnews-try", str(home))
+        return text.replace("6390", str(redis_port)).replace("8701", str(replica_port))
+
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+           "PYTHONUNBUFFERED": "1"}  # fmt: skip
+
+    def shell(name: str) -> subprocess.Popen:
+        log = open(tmp_path / f"{name}.out", "wb")  # noqa: SIM115 - closed by the OS
+        return subprocess.Popen(
+            ["bash", "-ec", script(name)], cwd=tmp_path, env=env, stdout=log,
+            stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+
+    def output(name: str) -> str:
+        return (tmp_path / f"{name}.out").read_text()
+
+    setup = shell("setup")  # leaves the replica running in its process group
+    client = redis.Redis(port=redis_port, password="S3CRET")
+    try:
+        assert setup.wait(timeout=60) == 0, output("setup")
+        deadline = time.monotonic() + 60
+        while "serving" not in (home / "replica.log").read_text():
+            assert time.monotonic() < deadline, (home / "replica.log").read_text()
+            time.sleep(0.1)
+        machine_a = shell("machine-a")
+        while not client.exists("civicnews:nightly:job"):  # A has seeded the job
+            assert machine_a.poll() is None, output("machine-a")
+            time.sleep(0.1)
+        machine_b = shell("machine-b")
+        assert _wait(machine_b, tmp_path / "machine-b.out", timeout=240) == 0, output("machine-b")
+        assert _wait(machine_a, tmp_path / "machine-a.out", timeout=240) == 0, output("machine-a")
+        db = home / "a" / "archive.db"
+        assert rows(db, "SELECT count(*) FROM articles") == [(30,)]
+        runs_text = output("machine-a")
+        workers = {line.split()[1].rstrip(":") for line in runs_text.splitlines()
+                   if line.strip().startswith("worker ")}  # fmt: skip
+        assert len(workers) == 2, runs_text
+        assert (home / "a" / "worker.log").exists() and (home / "b" / "worker.log").exists()
+        cleanup = shell("cleanup")
+        assert cleanup.wait(timeout=60) == 0, output("cleanup")
+        assert "dropped job nightly" in output("cleanup")
+        with pytest.raises(redis.ConnectionError):
+            client.ping()
+    finally:
+        try:
+            client.shutdown(nosave=True)
+        except redis.RedisError:
+            pass  # already stopped by the recipe
+        os.killpg(setup.pid, signal.SIGTERM)

@@ -311,6 +311,7 @@ class Ingester:
             finished_at=summary.finished_at,
         )
         jobs.drop_crawl_state(self.client, self.job)
+        jobs.mark_complete(self.client, self.job, summary.finished_at)
         return summary
 
 

@@ -239,6 +239,23 @@ def drop_crawl_state(client: Any, job: str) -> int:
     return int(client.delete(*names) or 0) if names else 0
 
 
+def mark_complete(client: Any, job: str, when: str) -> None:
+    """The ingester recorded the job's run: a worker started later must not crawl it again
+    (its dupefilter is gone)."""
+    client.hset(JobKeys(job).record, "completed_at", when)
+
+
+def require_open_job(client: Any, job: str) -> dict[str, Any]:
+    """The job's record, or a DistributedError when there is no such job or it is complete."""
+    record = require_job(client, job)
+    if record.get("completed_at"):
+        raise DistributedError(
+            f"job {job!r} is complete (since {record['completed_at']}): nothing to crawl; "
+            f"seed a new job, or drop this one (civicnews jobs --drop {job}) and seed it again"
+        )
+    return record
+
+
 def drop(client: Any, job: str, force: bool = False) -> int:
     """Delete every key of the job; refuses while items wait or workers run, unless forced."""
     found = status(client, job)

@@ -24,7 +24,7 @@ from scrapy.settings import Settings
 from civicnews.crawl import PortalResult, RunSummary, _now
 from civicnews.crawl_options import check_settings, project_settings
 from civicnews.distributed import DistributedUsageError, connect
-from civicnews.distributed.jobs import option_settings, require_job
+from civicnews.distributed.jobs import option_settings, require_open_job
 from civicnews.distributed.keys import JobKeys
 from civicnews.health import Thresholds, check_portal
 from civicnews.registry import Portal
@@ -110,7 +110,7 @@ def run_worker(
     """Crawl ``portals`` of job ``job`` until the job's frontier stays empty; blocks."""
     keys = JobKeys(job)
     client = connect(redis_url)
-    record = require_job(client, job)
+    record = require_open_job(client, job)
     if not portals:
         raise DistributedUsageError(f"job {job!r} has no portals")
     missing = [p.key for p in portals if p.key not in record["portals"]]
