@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import socket
 import subprocess
@@ -99,7 +100,11 @@ def one_round(args, url, client, servers, pf: Path, workers: int, tmp: Path) -> 
     time.sleep(1.0)  # every portal's crawler of every worker is open and polling
     for name in names:
         client.rename(held[name], keys.requests(name))
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    load_before = os.getloadavg()[0]
     codes = [p.wait(timeout=900) for p in procs]
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    load_after = os.getloadavg()[0]
     if any(codes):
         raise SystemExit(f"a worker failed: exit codes {codes}; logs in {tmp}")
     times = sorted(
@@ -112,7 +117,13 @@ def one_round(args, url, client, servers, pf: Path, workers: int, tmp: Path) -> 
     summary = Ingester(client, job, db, batch_size=500).run(once=True)
     ingest_seconds = time.perf_counter() - started
     done = status(client, job)
+    worker_cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (
+        cpu_after.ru_stime - cpu_before.ru_stime
+    )
     return {
+        "cpu_ms_per_page": 1000 * worker_cpu / max(len(times), 1),
+        "cpu_share": worker_cpu / crawl_seconds,
+        "load": (load_before + load_after) / 2,
         "workers": workers,
         "pages": len(times),
         "pages_per_s": len(times) / crawl_seconds,
@@ -155,16 +166,24 @@ def main() -> None:
             f"{args.portals} portals x {args.articles} articles, {args.latency:g} s per page, "
             f"{args.concurrency} in flight per worker and portal; {os.cpu_count()} CPUs"
         )
-        print(f"{'workers':>7} {'pages':>6} {'pages/s':>8} {'speedup':>8} {'items/s':>8} "
-              f"{'ingest/s':>9}")  # fmt: skip
+        print(
+            "bound: latency-bound pages/s = portals x in flight per worker x workers / latency;"
+            " CPUs used = the workers' CPU seconds (user+sys) per second of crawl"
+        )
+        print(f"{'workers':>7} {'pages':>6} {'pages/s':>8} {'speedup':>8} {'bound':>6} "
+              f"{'items/s':>8} {'ingest/s':>9} {'CPU ms/page':>12} {'CPUs used':>10} "
+              f"{'load avg':>9}")  # fmt: skip
         base = None
         for n in (int(x) for x in args.workers.split(",")):
             r = one_round(args, url, client, servers, pf, n, tmp)
             base = base or r["pages_per_s"]
+            bound = args.portals * args.concurrency * n / args.latency
             print(
                 f"{n:>7} {r['pages']:>6} {r['pages_per_s']:>8.1f} "
-                f"{r['pages_per_s'] / base:>7.2f}x {r['items_per_s']:>8.1f} "
-                f"{r['ingest_per_s']:>9.0f}" + ("" if r["complete"] else "  (job not complete!)")
+                f"{r['pages_per_s'] / base:>7.2f}x {bound:>6.1f} {r['items_per_s']:>8.1f} "
+                f"{r['ingest_per_s']:>9.0f} {r['cpu_ms_per_page']:>12.1f} "
+                f"{r['cpu_share']:>10.2f} {r['load']:>9.1f}"
+                + ("" if r["complete"] else "  (job not complete!)")
             )
     finally:
         for s in servers:
