@@ -700,6 +700,27 @@ def test_a_dead_portal_fails_the_worker_and_the_job_as_a_local_crawl_would(tmp_p
     assert late.returncode == 1 and "is complete" in _one_line(late)
 
 
+
+def test_the_jobs_health_checks_read_the_ingesters_settings(tmp_path, redis_url):
+    """As a local crawl's read its own --set: here a cap is made a failure."""
+    job = _job()
+    with ReplicaServer("liferay", articles=ARTICLES, seed=15) as replica:
+        pf = tmp_path / "portals.toml"
+        pf.write_text(portal_toml("lf", replica.start_url, concurrency=1), "utf-8")
+        assert run_cli("enqueue", "lf", "--redis", redis_url, "--job", job, "--portals-file",
+                       str(pf), "--max-articles", "3").returncode == 0  # fmt: skip
+        worker = _worker(redis_url, job, pf, "w", tmp_path, idle=0)
+        assert _wait(worker, tmp_path / "w.out") == 0, (tmp_path / "w.out").read_text()
+    db = tmp_path / "archive.db"
+    args = ("ingest", "--redis", redis_url, "--job", job, "--db", str(db))
+    bad = run_cli(*args, "--set", "CIVICNEWS_HEALTH_STALE_DAYS=soon")
+    assert bad.returncode == 2 and "CIVICNEWS_HEALTH_STALE_DAYS" in _one_line(bad)
+    ingest = run_cli(*args, "--set", "CIVICNEWS_HEALTH_ALLOWED_FINISH_REASONS=finished")
+    assert ingest.returncode == 1, ingest.stdout + ingest.stderr
+    assert "max_articles" in ingest.stderr
+    assert rows(db, "SELECT count(*) FROM articles") == [(3,)]
+
+
 # -- the README's recipe, followed on one machine ---------------------------------------------
 
 README = ROOT / "README.md"

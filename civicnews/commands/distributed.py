@@ -225,7 +225,15 @@ def enqueue(
     help="Items per write transaction (default CIVICNEWS_BATCH_SIZE, 500).",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing unless something went wrong.")
-def ingest(redis_url, job, db, once, batch_size, quiet) -> None:
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A setting for the job's health checks and the writes (repeatable), "
+    "e.g. --set CIVICNEWS_HEALTH_STALE_DAYS=30.",
+)
+def ingest(redis_url, job, db, once, batch_size, quiet, overrides=()) -> None:
     """Store job NAME's items into the archive, as its single writer.
 
     Runs until the job is complete (workers stopped, frontier empty, items stored),
@@ -235,12 +243,20 @@ def ingest(redis_url, job, db, once, batch_size, quiet) -> None:
     """
     from civicnews.archive import connect
     from civicnews.crawl import project_settings
+    from civicnews.crawl_options import check_settings, settings_from_pairs
     from civicnews.distributed.ingest import Ingester
     from civicnews.distributed.keys import check_job
+    from civicnews.errors import UsageError as OptionError
     from civicnews.lock import ArchiveLock, LockError
 
     argv = ["civicnews", *sys.argv[1:]]
     stopping = []
+    try:
+        # Checked before anything starts, as crawl's --set.
+        settings = project_settings(settings_from_pairs(overrides))
+        check_settings(settings)
+    except OptionError as exc:
+        raise UsageError(str(exc)) from None
 
     def stop(signum, frame):
         stopping.append(signum)
@@ -255,10 +271,11 @@ def ingest(redis_url, job, db, once, batch_size, quiet) -> None:
         except LockError as exc:
             raise ArchiveError(str(exc.strerror or exc)) from None
         try:
-            batch = batch_size or project_settings().getint("CIVICNEWS_BATCH_SIZE", 500)
+            batch = batch_size or settings.getint("CIVICNEWS_BATCH_SIZE", 500)
             ingester = Ingester(
-                client, job, db, batch_size=batch, argv=argv, redis_label=redacted(redis_url)
-            )
+                client, job, db, batch_size=batch, argv=argv, redis_label=redacted(redis_url),
+                settings=settings,
+            )  # fmt: skip
             return ingester.run(once=once, stop=lambda: bool(stopping))
         finally:
             lock.release()

@@ -43,7 +43,7 @@ from civicnews.archive import connect
 from civicnews.archive.db import write_transaction
 from civicnews.archive.writer import ArchiveWriter, WriteResult, _record
 from civicnews.crawl import PortalResult, RunSummary, check_health
-from civicnews.crawl_options import check_settings, project_settings
+from civicnews.crawl_options import project_settings
 from civicnews.distributed import jobs
 from civicnews.distributed.failures import decode as decode_failed
 from civicnews.distributed.itemqueue import decode
@@ -147,7 +147,10 @@ class Ingester:
         block_ms: int = 1000,
         argv: list[str] | None = None,
         redis_label: str = "",
+        settings: Any = None,
     ):
+        # The job's health checks read these (ingest --set), as a local crawl reads its own.
+        self.settings = settings if settings is not None else project_settings()
         self.client = client
         self.job = job
         self.keys = JobKeys(job)
@@ -270,8 +273,7 @@ class Ingester:
         return int(run_id)
 
     def _finish(self, db, run_id: int, found: jobs.JobStatus) -> RunSummary:
-        settings = project_settings()
-        check_settings(settings)
+        settings = self.settings
         thresholds = Thresholds.from_settings(settings)
         progress = read_progress(db.conn, self.job, found.created_at or "")
         summary = RunSummary(db=self.db_path, started_at=found.created_at or "", run_id=run_id)
