@@ -40,3 +40,6 @@ class ArticleItem:
     response_headers: dict[str, list[str]] = field(default_factory=dict, repr=False)
     response_body: bytes = field(default=b"", repr=False)
     request_headers: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    # Attachments and images linked from the article, with what fetching them gave
+    # (civicnews.pipelines.files; the entries are described in civicnews.archive.files).
+    files: list[dict[str, Any]] = field(default_factory=list, repr=False)

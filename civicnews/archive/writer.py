@@ -36,6 +36,7 @@ from itemadapter import ItemAdapter
 
 from civicnews.archive.checkpoint import WalCheckpointer, database_file
 from civicnews.archive.db import write_transaction
+from civicnews.archive.files import write_files
 from civicnews.archive.hashes import body_digest, content_hash, text_hash
 from civicnews.archive.migrations.m005_search import index_new_rows
 from civicnews.urls import article_identity
@@ -103,6 +104,8 @@ class _Batch:
     identities: list[tuple] = field(default_factory=list)
     related: list[tuple] = field(default_factory=list)
     touched: set[str] = field(default_factory=set)
+    # (article_url, portal, fetched_at, file entries): written after the articles.
+    files: list[tuple] = field(default_factory=list)
 
 
 class ArchiveWriter:
@@ -217,6 +220,8 @@ class ArchiveWriter:
                 )
             if kind in ("response", "revisit"):
                 batch.touched.add(url)
+                if rec["files"]:
+                    batch.files.append((url, rec["row"]["portal"], rec["fetched_at"], rec["files"]))
                 for seen_url in {rec["fetched_url"], rec["url"]}:
                     if seen_url:
                         batch.urls.append((seen_url, url, rec["fetched_at"]))
@@ -227,6 +232,8 @@ class ArchiveWriter:
                     )  # fmt: skip
         self._compress(batch, pool)
         self._flush(batch)
+        if batch.files:
+            write_files(self.conn, batch.files, self.compress_level)
         return result
 
     def _compress(self, batch: _Batch, pool: ThreadPoolExecutor) -> None:
@@ -525,6 +532,8 @@ def _record(adapter: ItemAdapter) -> dict[str, Any]:
         "etag": _header(headers, "etag"),
         "last_modified": _header(headers, "last-modified"),
         "related": related,
+        # Attachments and images fetched for this article (civicnews.archive.files).
+        "files": adapter.get("files") or [],
     }
 
 
