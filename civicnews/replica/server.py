@@ -198,6 +198,8 @@ class _Handler(BaseHTTPRequestHandler):
         replica = self.server.replica
         try:
             response = replica.renderer.handle(method, path, query, self.headers, body)
+            if replica.attachments is not None:  # attachments.py: linked files, served here
+                response = replica.attach(path, self.headers, response)
         except Exception:  # a renderer bug must not kill the connection silently
             log.exception("replica renderer failed on %s %s", method, self.path)
             response = html_response("<h1>500 Internal Server Error</h1>", 500)
@@ -322,6 +324,7 @@ class ReplicaServer:
         port: int = 0,
         log_requests: bool = True,
         faults: str | None = None,
+        attachments: bool = False,
     ) -> None:
         self.family = family
         # A long-running CLI replica has no reader for the log: let it skip the growing list.
@@ -343,6 +346,14 @@ class ReplicaServer:
         #: gone) or ``{"replace": [("old text", "new text")]}`` (an editor changed it). Mutate it
         #: between two crawls; ground truth does not follow it.
         self.overrides: dict[int, dict[str, Any]] = {}
+        #: ``attachments=True``: articles link real documents (see attachments.py); set
+        #: ``attachments.epoch = 2`` between two crawls to make files change and disappear.
+        self.attachments = None
+        self._article_keys: dict[str, int] | None = None
+        if attachments:
+            from civicnews.replica.attachments import Attachments
+
+            self.attachments = Attachments(family, self.corpus.count, seed)
 
     #: Test hooks for unattended crawls, set after construction (class defaults: off).
     #: ``robots_txt``: served at /robots.txt instead of "allow all" (e.g. a Crawl-delay).
@@ -386,6 +397,8 @@ class ReplicaServer:
                 f"cannot listen on {self.host}:{self.requested_port}: {exc.strerror or exc}"
             ) from None
         self._httpd = httpd
+        if self.attachments is not None:
+            self.attachments.listening(self.url)  # redirects to file hosts name the port
         self._thread = threading.Thread(
             target=httpd.serve_forever,
             kwargs={"poll_interval": 0.05},  # keeps stop() fast
@@ -439,6 +452,21 @@ class ReplicaServer:
     @property
     def articles(self) -> int:
         return self.corpus.count
+
+    def attach(self, path: str, headers: Mapping[str, str], response: Response) -> Response:
+        """A file's answer, or an article page with its attachment block."""
+        answer = self.attachments.handle(path, headers.get("Host") or "", headers)
+        if answer is not None:
+            return answer
+        if self._article_keys is None:
+            paths = {self.renderer.article_path(k): k for k in range(self.corpus.count)}
+            self._article_keys = paths
+        key = self._article_keys.get(path)
+        if key is None or response.status != 200:
+            return response
+        return Response(
+            response.status, response.headers, self.attachments.decorate(key, response.body)
+        )
 
     def _override(self, path: str, response: Response) -> Response:
         """Apply `overrides` to the response for `path`, if it is an overridden article."""
