@@ -98,6 +98,13 @@ SETTINGS: dict[str, Callable[[Any, str], Any]] = {
     "CIVICNEWS_FAILURES_BATCH_SIZE": partial(v.integer, minimum=1, maximum=100_000),
     "CIVICNEWS_FAILED_RETRY_DAYS": partial(v.number, minimum=0.0, maximum=3650.0),
     "CIVICNEWS_FAILED_GIVE_UP_AFTER": partial(v.integer, minimum=1, maximum=1000),
+    # Attachments (civicnews.pipelines.files); file bodies are SQLite BLOBs: at most 1 GB.
+    "CIVICNEWS_FILES_ENABLED": v.boolean,
+    "CIVICNEWS_FILES_MAXSIZE": partial(v.integer, minimum=1, maximum=1_000_000_000),
+    "CIVICNEWS_FILES_EXTENSIONS": v.words,
+    "CIVICNEWS_FILES_IMAGES": v.boolean,
+    "CIVICNEWS_FILES_IMAGES_MAXSIZE": partial(v.integer, minimum=1, maximum=1_000_000_000),
+    "CIVICNEWS_FILES_MAX_REDIRECTS": partial(v.integer, minimum=0, maximum=100),
     # Distributed crawling (civicnews.distributed); an empty CIVICNEWS_DB is a worker's.
     "CIVICNEWS_REDIS_JOB": _optional(v.text),
     "CIVICNEWS_REDIS_WORKER": _optional(v.text),

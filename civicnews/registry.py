@@ -43,6 +43,8 @@ _KNOWN_KEYS = {
     "concurrency",
     "family_guess",
     "notes",
+    "file_hosts",
+    "images",
 }
 
 
@@ -67,6 +69,10 @@ class Portal:
     concurrency: int = DEFAULT_CONCURRENCY
     family_guess: bool = False
     notes: str = ""
+    # Attachments (civicnews.pipelines.files): hosts besides allowed_domains that the
+    # portal's files may be served from or redirect to; body images fetched too.
+    file_hosts: tuple[str, ...] = ()
+    images: bool = False
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -81,6 +87,8 @@ class Portal:
             "delay": self.delay,
             "concurrency": self.concurrency,
             "notes": self.notes,
+            "file_hosts": list(self.file_hosts),
+            "images": self.images,
         }
 
 
@@ -157,6 +165,14 @@ def _build(key: str, raw: Any, problems: list[str]) -> Portal | None:
     name = raw.get("name", key)
     if not isinstance(name, str):
         problems.append(f"{where} name must be a string")
+    file_hosts = raw.get("file_hosts", [])
+    if not isinstance(file_hosts, list) or not all(
+        isinstance(h, str) and h and "/" not in h and ":" not in h for h in file_hosts
+    ):
+        problems.append(f"{where} file_hosts must be a list of host names, got {file_hosts!r}")
+    images = raw.get("images", False)
+    if not isinstance(images, bool):
+        problems.append(f"{where} images must be true or false, got {images!r}")
     if len(problems) > before:
         return None
     return Portal(
@@ -170,6 +186,8 @@ def _build(key: str, raw: Any, problems: list[str]) -> Portal | None:
         concurrency=concurrency,
         family_guess=bool(raw.get("family_guess", False)),
         notes=str(raw.get("notes", "")),
+        file_hosts=tuple(h.lower() for h in file_hosts),
+        images=images,
     )
 
 

@@ -43,6 +43,8 @@ ITEM_PIPELINES = {
     # Before what counts stored articles and the store: --max-articles bounds what is stored.
     "civicnews.pipelines.maxarticles.MaxArticlesPipeline": 750,
     "civicnews.pipelines.extraction.ExtractionPipeline": 800,
+    # Attachments and images, fetched for the articles about to be stored (issue 17).
+    "civicnews.pipelines.files.FilesPipeline": 850,
     "civicnews.pipelines.store.StorePipeline": 900,
 }
 
@@ -118,6 +120,13 @@ CIVICNEWS_FAILED_GIVE_UP_AFTER = 6
 CIVICNEWS_REDIS_LEASE = 60.0
 CIVICNEWS_REDIS_IDLE_STOP = 60.0
 CIVICNEWS_REDIS_POLL = 1.0  # how often an idle worker looks for requests
+# Attachments (civicnews.pipelines.files): documents linked by articles, body images on request.
+CIVICNEWS_FILES_ENABLED = True
+CIVICNEWS_FILES_MAXSIZE = 50 * 1024 * 1024  # bytes; a larger file is recorded, not stored
+CIVICNEWS_FILES_EXTENSIONS = ["pdf", "doc", "docx", "xls", "xlsx", "odt", "ods", "zip", "rar"]
+CIVICNEWS_FILES_IMAGES = False  # --images; a portal's `images = true` asks for its own
+CIVICNEWS_FILES_IMAGES_MAXSIZE = 10 * 1024 * 1024
+CIVICNEWS_FILES_MAX_REDIRECTS = 5
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -133,9 +133,10 @@ def test_bytes_do_not_depend_on_the_run():
 
 
 def test_without_attachments_pages_are_unchanged():
-    with ReplicaServer("liferay", articles=14, seed=3) as plain, ReplicaServer(
-        "liferay", articles=14, seed=3, attachments=True
-    ) as attached:
+    with (
+        ReplicaServer("liferay", articles=14, seed=3) as plain,
+        ReplicaServer("liferay", articles=14, seed=3, attachments=True) as attached,
+    ):
         url = plain.truth(3)["url"]
         page = get(url)[2]
         assert b"attachments" not in page

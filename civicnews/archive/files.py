@@ -144,8 +144,16 @@ def _store_fetch(
         conn.execute(
             "INSERT INTO file_versions (file_id, fetched_at, url, status, headers, digest, size, "
             "type) VALUES (?,?,?,?,?,?,?,?)",
-            (file_id, at, current["final_url"], status, headers, digest, len(body),
-             current["type"]),  # fmt: skip
+            (
+                file_id,
+                at,
+                current["final_url"],
+                status,
+                headers,
+                digest,
+                len(body),
+                current["type"],
+            ),  # fmt: skip
         )
         return
     if status == NOT_MODIFIED:

@@ -21,6 +21,10 @@ __all__ = ["StorePipeline", "content_hash"]
 
 logger = logging.getLogger(__name__)
 
+#: A batch is written early once its articles carry this many bytes of attachments
+#: (civicnews.pipelines.files): 500 articles with their PDFs would not fit in memory.
+BATCH_FILE_BYTES = 64 * 1024 * 1024
+
 
 class StorePipeline:
     """Stores each article once in the SQLite archive, every revision kept, in batches.
@@ -64,6 +68,7 @@ class StorePipeline:
         self.db = None
         self.writer: ArchiveWriter | WriterProcess | None = None
         self.buffer: list[Any] = []
+        self._buffered_bytes = 0  # attachment bytes in the buffer
         self.failed = False
         self._lock: DeferredLock | None = None
 
@@ -117,9 +122,11 @@ class StorePipeline:
         # Items are kept whole and in order: two fetches of one article in one
         # batch are two captures (and two revisions if the content changed).
         self.buffer.append(item)
-        if len(self.buffer) < self.batch_size:
+        self._buffered_bytes += _file_bytes(item)
+        if len(self.buffer) < self.batch_size and self._buffered_bytes < BATCH_FILE_BYTES:
             return None
         batch, self.buffer = self.buffer, []
+        self._buffered_bytes = 0
         return batch
 
     def close(self) -> None:
@@ -173,6 +180,11 @@ class StorePipeline:
     def _stop_crawl(self) -> None:
         if self.crawler.crawling:
             deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_error"))
+
+
+def _file_bytes(item: Any) -> int:
+    files = getattr(item, "files", None) if not isinstance(item, dict) else item.get("files")
+    return sum(len((f.get("fetch") or {}).get("body") or b"") for f in files or ())
 
 
 def _last_line(exc: BaseException) -> str:

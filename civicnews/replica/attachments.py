@@ -70,6 +70,8 @@ ANCHORS = {
     "hanoi-platform": '</div><div class="detail-tags">',
 }
 
+TYPED_RELATED = "<p><strong>Tin liên quan</strong></p>"
+
 
 class FontMissing(RuntimeError):
     """No TrueType font with Vietnamese glyphs to make PDF text layers with."""
@@ -225,6 +227,11 @@ class Attachments:
         block = self.block(key)
         if not anchor or not block:
             return body
+        # Before a "Tin liên quan" run typed at the end of the body: the parser reads every
+        # link after that heading as a related article.
+        typed = TYPED_RELATED.encode()
+        if typed in body:
+            return body.replace(typed, (block + TYPED_RELATED).encode(), 1)
         return body.replace(anchor.encode(), (block + anchor).encode(), 1)
 
     def _paths(self) -> dict[str, File]:
