@@ -147,3 +147,47 @@ def test_files_switched_off_fetches_none(tmp_path):
         assert file_requests(server) == []
         assert rows(db, "SELECT count(*) FROM files") == [(0,)]
         assert rows(db, "SELECT count(*) FROM articles") == [(14,)]
+
+
+def test_images_are_archived_when_asked(tmp_path):
+    with ReplicaServer("liferay", articles=14, seed=2, attachments=True) as server:
+        pf = tmp_path / "portals.toml"
+        pf.write_text(portal_toml("replica", server.start_url), "utf-8")
+        db = tmp_path / "archive.db"
+        crawl(pf, db, "--images")
+        linked = {
+            img["url"]
+            for (images,) in rows(db, "SELECT images FROM articles")
+            for img in json.loads(images)
+        }
+        assert len(linked) >= 5
+        images = rows(db, "SELECT url, digest, type, problem FROM files WHERE kind = 'image'")
+        assert {u for u, _, _, _ in images} == linked
+        # The replica serves one 1x1 GIF for every photo: stored once.
+        pixel = server.renderer.handle("GET", "/documents/x/y/z.jpg/u", "", {}, b"").body
+        digest = "sha256:" + hashlib.sha256(pixel).hexdigest()
+        assert {(d, t, p) for _, d, t, p in images} == {(digest, "image/gif", None)}
+        assert rows(db, "SELECT count(*) FROM file_bodies WHERE digest = ?", (digest,)) == [(1,)]
+        assert rows(db, "SELECT DISTINCT source FROM article_files WHERE file_url IN "
+                        "(SELECT url FROM files WHERE kind = 'image')") == [("image",)]  # fmt: skip
+
+
+def test_without_images_none_are_fetched(tmp_path):
+    with ReplicaServer("liferay", articles=14, seed=2, attachments=True) as server:
+        pf = tmp_path / "portals.toml"
+        pf.write_text(portal_toml("replica", server.start_url), "utf-8")
+        db = tmp_path / "archive.db"
+        crawl(pf, db)
+        assert rows(db, "SELECT count(*) FROM files WHERE kind = 'image'") == [(0,)]
+        assert not [r for r in server.requests if r.path.endswith(".jpg")]
+
+
+@pytest.mark.parametrize(
+    "setting",
+    ["CIVICNEWS_FILES_MAXSIZE=0", "CIVICNEWS_FILES_ENABLED=maybe", "CIVICNEWS_FILES_MAXSIZE=2e9"],
+)
+def test_bad_files_settings_are_one_line_and_exit_2(tmp_path, setting):
+    result = run_cli("crawl", "--db", str(tmp_path / "a.db"), "--set", setting)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and "CIVICNEWS_FILES_" in result.stderr
+    assert not (tmp_path / "a.db").exists()

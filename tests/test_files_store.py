@@ -38,8 +38,8 @@ def entry(body=PDF, status=200, problem=None, at="2025-03-21T00:00:00+00:00", **
 
 
 def linked_only(url=FILE):
-    return {"url": url, "linked_url": url, "name": "QĐ 123", "source": "link", "kind": "document",
-            "fetch": None}  # fmt: skip
+    return {"url": url, "linked_url": url, "name": "QĐ 123", "source": "attachment",
+            "kind": "document", "fetch": None}  # fmt: skip
 
 
 def db(path):
@@ -61,7 +61,10 @@ def test_shared_file_is_stored_once_and_linked_from_each_article(tmp_path):
     ).fetchall()
     assert [link[0].rsplit("/", 1)[1] for link in links] == ["1", "2", "3"]
     assert {link[1] for link in links} == {FILE}
-    assert links[1][3] == "link" and links[0][2] == "Quyết định số 123/QĐ-UBND"
+    # Each article keeps the name it linked the file under.
+    assert [link[2] for link in links] == ["Quyết định số 123/QĐ-UBND", "QĐ 123"] + [
+        "Quyết định số 123/QĐ-UBND"
+    ]
     assert read_file_body(conn, digest) == PDF
 
 

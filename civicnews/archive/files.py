@@ -10,7 +10,7 @@ A file entry, as :class:`civicnews.pipelines.files.FilesPipeline` puts them in a
 item's ``files`` list::
 
     {"url": identity URL, "linked_url": href as written, "name": link text,
-     "source": "attachment" | "link" | "image", "kind": "document" | "image",
+     "source": "attachment" | "image", "kind": "document" | "image",
      "fetch": None (linked only: fetched for another article of this run) or
               {"final_url", "status", "headers", "body" (bytes or None), "size",
                "type", "fetched_at", "problem", "etag", "last_modified"}}

@@ -107,7 +107,7 @@ class FilesPipeline:
         self.stats = crawler.stats if crawler else None
         self.db_path = db_path
         self.maxsize = maxsize
-        self.extensions = frozenset(e.lower().lstrip(".") for e in extensions)
+        self.extensions = frozenset(e.strip().lower().lstrip(".") for e in extensions if e.strip())
         self.images = images
         self.images_maxsize = images_maxsize
         self.max_redirects = max_redirects

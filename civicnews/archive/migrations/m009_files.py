@@ -30,8 +30,8 @@ Tables (the interface other code builds on; see README "Attachments and images")
 - ``article_files``: which article linked which file under which name:
   ``article_url``, ``file_url`` (= ``files.url``), ``name`` (link text or the
   parser's attachment name), ``url`` (the href as written in the page),
-  ``source`` (``attachment``: the parser's attachment list, ``link``: a body link
-  to a document, ``image``: a body image), ``first_seen_at``.
+  ``source`` (``attachment``: a document link of the body, as the parser's
+  attachment list has it; ``image``: a body image), ``first_seen_at``.
 
 Text extraction and document metadata (m011) key on ``file_bodies.digest``.
 """
