@@ -39,6 +39,11 @@ from civicnews.errors import UsageError
 @click.option(
     "--time-limit", metavar="DURATION", help="Stop each portal after DURATION (90m, 2h, 3600)."
 )
+@click.option(
+    "--images",
+    is_flag=True,
+    help="Archive the images in article bodies too (CIVICNEWS_FILES_IMAGES).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing unless something went wrong.")
 @click.option(
     "--log-file",
@@ -82,6 +87,7 @@ def crawl(
     overrides=(),
     redis_url=None,
     job="default",
+    images=False,
 ) -> None:
     """Crawl PORTAL(s) from the registry (default: all) into the archive.
 
@@ -101,7 +107,9 @@ def crawl(
         log_file=log_file,
         log_level=_log_level(verbose, quiet, log_file),
         progress=_progress_wanted(quiet or as_json),
-        settings=settings_from_pairs(overrides),
+        # --images first: a --set of the same setting wins, as --set always does.
+        settings={**({"CIVICNEWS_FILES_IMAGES": True} if images else {}),
+                  **settings_from_pairs(overrides)},  # fmt: skip
     )
     if redis_url is not None:
         _crawl_worker(options, redis_url, job, as_json, quiet)
