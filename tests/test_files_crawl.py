@@ -191,3 +191,28 @@ def test_bad_files_settings_are_one_line_and_exit_2(tmp_path, setting):
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1 and "CIVICNEWS_FILES_" in result.stderr
     assert not (tmp_path / "a.db").exists()
+
+
+def test_files_keep_the_portals_crawl_delay_and_robots_txt(tmp_path):
+    """Files share the pages' throttle (robots.txt Crawl-delay 1 s, concurrency 1) and obey
+    its Disallow; a forbidden file is recorded and the crawl goes on."""
+    with ReplicaServer("hanoi-platform", articles=14, seed=2, attachments=True) as server:
+        shared = next(e for e in server.attachments.expected() if e["name"].startswith("Kế"))
+        server.robots_txt = f"User-agent: *\nCrawl-delay: 1\nDisallow: {shared['path']}\n"
+        pf = tmp_path / "portals.toml"
+        pf.write_text(
+            portal_toml("replica", server.start_url, "hanoi-platform", delay=0, concurrency=1),
+            "utf-8",
+        )
+        db = tmp_path / "archive.db"
+        crawl(pf, db, "--max-articles", "4")
+        log = [r for r in server.requests if r.path != "/robots.txt" and r.method == "GET"]
+        fetched = file_requests(server)
+        shared_url = server.url + shared["path"]
+    assert len(fetched) >= 3 and shared["path"] not in {r.path for r in fetched}
+    gaps = [b.time - a.time for a, b in zip(log, log[1:], strict=False)]
+    assert min(gaps) >= 0.9  # pages and files alike, one at a time, a second apart
+    assert rows(db, "SELECT problem, digest FROM files WHERE url = ?", (shared_url,)) == [
+        ("robots", None)
+    ]
+    assert rows(db, "SELECT count(*) FROM articles") == [(4,)]
