@@ -118,3 +118,19 @@ def test_compressible_files_are_compressed_incompressible_ones_kept_as_they_are(
     for (digest,) in conn.execute("SELECT digest FROM file_bodies"):
         body = read_file_body(conn, digest)
         assert "sha256:" + hashlib.sha256(body).hexdigest() == digest
+
+
+def test_a_batch_is_written_early_once_it_holds_enough_file_bytes(tmp_path, monkeypatch):
+    from scrapy.utils.test import get_crawler
+
+    from civicnews.pipelines import store as store_module
+
+    monkeypatch.setattr(store_module, "BATCH_FILE_BYTES", 2 * len(PDF))
+    crawler = get_crawler(settings_dict={"CIVICNEWS_DB": str(tmp_path / "a.db")})
+    pipe = store_module.StorePipeline.from_crawler(crawler)
+    assert pipe.batch_size == 500
+    assert pipe.add(item(1, files=[entry()])) is None
+    assert pipe.add(item(2, files=[linked_only()])) is None  # a link carries no bytes
+    batch = pipe.add(item(3, files=[entry()]))
+    assert [i.url[-1] for i in batch] == ["1", "2", "3"]
+    assert pipe.add(item(4, files=[entry()])) is None  # the count starts again
