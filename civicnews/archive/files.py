@@ -31,12 +31,13 @@ not stored (``problem``)    over the size cap, refused type, failure: a row with
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 import zlib
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+from civicnews.archive.hashes import body_digest
 
 GONE_STATUSES = (404, 410)
 NOT_MODIFIED = 304
@@ -44,10 +45,6 @@ NOT_MODIFIED = 304
 #: and XLSX are zip/deflate inside, and a second zlib pass costs CPU for ~1%.
 COMPRESS_MIN_GAIN = 0.1
 _SAMPLE = 64 * 1024
-
-
-def file_digest(body: bytes) -> str:
-    return "sha256:" + hashlib.sha256(body).hexdigest()
 
 
 def read_file_body(conn: sqlite3.Connection, digest: str) -> bytes | None:
@@ -111,7 +108,7 @@ def _store_fetch(
         "SELECT id, digest, version_count FROM files WHERE url = ?", (url,)
     ).fetchone()
     if body is not None and not fetch.get("problem"):
-        digest = file_digest(body)
+        digest = body_digest(body)
         if conn.execute("SELECT 1 FROM file_bodies WHERE digest = ?", (digest,)).fetchone() is None:
             compression, data = _pack(body, level)
             conn.execute(

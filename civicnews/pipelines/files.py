@@ -51,6 +51,7 @@ from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet.defer import Deferred, DeferredList
 
 from civicnews.archive.db import open_readonly
+from civicnews.archive.hashes import body_digest
 from civicnews.extensions.failures import classify
 from civicnews.urls import same_site
 
@@ -303,9 +304,7 @@ class FilesPipeline:
         if known is None or known[2] is None:
             self._inc("civicnews/files/new")
         else:
-            from civicnews.archive.files import file_digest
-
-            same = file_digest(body) == known[2]
+            same = body_digest(body) == known[2]
             self._inc("civicnews/files/unchanged" if same else "civicnews/files/changed")
         return result
 
