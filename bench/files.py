@@ -100,8 +100,11 @@ def main() -> None:
                       f"off {off_rates[-1]:.0f} pages/s, ratio {ratios[-1]:.2f}")  # fmt: skip
     finally:
         server.terminate()
-    print(f"overhead, no attachments linked: on/off pages/s ratio median "
-          f"{statistics.median(ratios):.2f} (rounds {', '.join(f'{r:.2f}' for r in ratios)})")  # fmt: skip
+    rounds = ", ".join(f"{r:.2f}" for r in ratios)
+    print(
+        "overhead, no attachments linked: on/off pages/s ratio median "
+        f"{statistics.median(ratios):.2f} (rounds {rounds})"
+    )
 
     server, url = serve(args.family, args.articles, attachments=True)
     try:

@@ -1,8 +1,8 @@
 """The hashes stored in the archive: what makes two fetches the same content, text or bytes.
 
 Every archive row holds values computed here (``articles.content_hash``, ``text_hash``,
-``raw_bodies.digest``, ``file_bodies.digest``), so these definitions are as frozen as a shipped migration: changing
-one needs a migration that recomputes the stored values.
+``raw_bodies.digest``, ``file_bodies.digest``), so these definitions are as frozen as a
+shipped migration: changing one needs a migration that recomputes the stored values.
 """
 
 from __future__ import annotations
