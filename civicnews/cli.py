@@ -15,6 +15,7 @@ from civicnews.commands.archive import search, stats
 from civicnews.commands.crawl import crawl
 from civicnews.commands.demo import demo
 from civicnews.commands.distributed import enqueue, ingest, jobs
+from civicnews.commands.documents import extract
 from civicnews.commands.export import export, verify
 from civicnews.commands.portals import portals
 from civicnews.commands.probe import probe
@@ -55,7 +56,7 @@ def cli() -> None:
 
 for _command in (
     crawl, demo, portals, search, stats, export, verify, runs, probe, upgrade, report,
-    replica, enqueue, ingest, jobs,
+    replica, enqueue, ingest, jobs, extract,
 ):  # fmt: skip
     cli.add_command(_command)
 

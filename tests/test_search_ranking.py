@@ -184,7 +184,7 @@ def test_format_table_has_a_header_and_one_line_per_hit(demo_archive):
     proc = run_cli("search", "phong chay chua chay", "--db", str(demo_archive), "--format", "table")
     assert proc.returncode == 0, proc.stderr
     header, rule, *lines = proc.stdout.splitlines()
-    assert header.split() == ["rank", "date", "portal", "title", "url"]
+    assert header.split() == ["rank", "date", "portal", "title", "url", "in"]
     assert set(rule.replace(" ", "")) == {"-"}
     assert len(lines) == 2 and all("phòng cháy chữa cháy" in line for line in lines)
 

@@ -77,8 +77,14 @@ class Archive:
         limit: int = 20,
         marks: tuple[str, str] = ("[", "]"),
         timeout: float = SEARCH_TIMEOUT,
+        has_file: bool = False,
+        doc_type: str | None = None,
     ) -> list[SearchHit]:
         """Ranked matches of ``query``; ``exact=True`` matches diacritics as typed.
+
+        Archived files' text is searched too (``hit.match`` is "article" or "file");
+        ``has_file`` keeps articles with an archived file, ``doc_type`` those with a
+        document of that type.
 
         Raises :class:`SearchError` for a query FTS5 cannot run, one longer than
         ``MAX_QUERY_WORDS`` words, or a search that runs over ``timeout`` seconds.
@@ -94,6 +100,8 @@ class Archive:
             limit=limit,
             marks=marks,
             timeout=timeout,
+            has_file=has_file,
+            doc_type=doc_type,
         )
 
     def get(self, url: str) -> dict[str, Any] | None:

@@ -22,6 +22,11 @@ a search is stopped after ``timeout`` seconds.
 Ranking (:func:`rank_levels`): the words as typed before the words folded, and
 words standing together (a phrase, then NEAR) before words apart; bm25 orders
 articles of one level.
+
+Archived files (migration m011) are searched the same way, level by level, in
+``file_texts_fts`` and ``file_texts_fts_exact`` (a document's number and text):
+a file hit stands for each article that links the file, and an article found in
+both its own text and a file takes its better level (its own text on a tie).
 """
 
 from __future__ import annotations
@@ -40,6 +45,10 @@ OPERATORS = {"AND", "OR", "NOT"}
 _COLUMNS = {"title": "title", "sapo": "sapo", "body": "body_text", "body_text": "body_text"}
 _TOKEN = re.compile(r'"(?P<phrase>[^"]*)(?P<close>"?)|(?P<paren>[()])|(?P<word>[^\s()"]+)')
 INDEXES = {False: "articles_fts", True: "articles_fts_exact"}
+#: The files' index for each articles' index (same tokenizers, same folding).
+FILE_INDEXES = {"articles_fts": "file_texts_fts", "articles_fts_exact": "file_texts_fts_exact"}
+#: bm25 weights of a file's doc_number and text.
+FILE_WEIGHTS = (10.0, 1.0)
 #: bm25 weights of title, sapo, body_text: a word in the title counts most.
 WEIGHTS = (10.0, 4.0, 1.0)
 #: Most words (in phrases too) and characters in a query; real queries have a handful.
@@ -66,6 +75,12 @@ class SearchHit:
     score: float
     duplicate_of: str | None = None
     gone_at: str | None = None
+    #: Where the query matched: "article" (its title, sapo or body) or "file".
+    match: str = "article"
+    #: The matching file (match == "file"): its URL, link text and document number.
+    file_url: str | None = None
+    file_name: str | None = None
+    doc_number: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -273,8 +288,15 @@ def search(
     limit: int = 20,
     marks: tuple[str, str] = ("[", "]"),
     timeout: float = SEARCH_TIMEOUT,
+    has_file: bool = False,
+    doc_type: str | None = None,
 ) -> list[SearchHit]:
-    """Ranked articles matching ``query`` (best first), stopped after ``timeout`` seconds."""
+    """Ranked articles matching ``query`` (best first), stopped after ``timeout`` seconds.
+
+    ``has_file``: only articles with an archived file; ``doc_type``: only articles
+    with a document of that type ("Quyết định", folded or not), and only such
+    documents as file hits.
+    """
     expression = fts_query(query, exact=exact)
     for portal in portals:
         try:
@@ -294,6 +316,18 @@ def search(
     if high:
         where.append("a.published_at < :high")
         params["high"] = high
+    if has_file:
+        where.append(
+            "EXISTS (SELECT 1 FROM article_files af JOIN files f ON f.url = af.file_url "
+            "WHERE af.article_url = a.url AND f.digest IS NOT NULL)"
+        )
+    if doc_type is not None:
+        params["doc_type"] = canonical_doc_type(doc_type)
+        where.append(
+            "EXISTS (SELECT 1 FROM article_files af JOIN files f ON f.url = af.file_url "
+            "JOIN file_texts t ON t.digest = f.digest "
+            "WHERE af.article_url = a.url AND t.doc_type = :doc_type)"
+        )
     levels = [*rank_levels(query, exact=exact), (fts, expression)]
     deadline = time.monotonic() + timeout
     # SQLite calls this every 1,000 virtual-machine steps (a few microseconds); a true
@@ -301,8 +335,22 @@ def search(
     conn.set_progress_handler(lambda: time.monotonic() > deadline, 1_000)
     try:
         order = _ranked(conn, levels, where, params, int(limit))
-        scores = {rowid: score for rowid, (_tier, score) in order.items()}
+        in_files = {}
+        if not _COLUMN_FILTER.search(query):  # title:, sapo:, body: name article columns
+            in_files = _ranked_files(conn, levels, where, params, int(limit))
+        # One list: by level; in a level the articles' own text first (bm25 scores of
+        # two indexes do not compare), then bm25.  An article found both ways keeps
+        # its own text unless a file ranks it at a better level.
+        ranks = {r: (tier, 1, score) for r, (tier, score, _id) in in_files.items()}
+        ranks |= {r: (tier, 0, score) for r, (tier, score) in order.items()
+                  if r not in ranks or tier <= ranks[r][0]}  # fmt: skip
+        best = sorted(ranks.items(), key=lambda pair: pair[1])[: int(limit)]
+        order = {r: order[r] for r, rank in best if rank[1] == 0}
+        in_files = {r: in_files[r] for r, rank in best if rank[1] == 1}
+        ranks = dict(best)
+        scores = {rowid: rank[2] for rowid, rank in best}
         rows = _shown(conn, order, levels, params)
+        rows += _shown_files(conn, in_files, levels, params)
     except sqlite3.OperationalError as exc:
         if "interrupted" in str(exc):
             raise SearchError(
@@ -315,8 +363,102 @@ def search(
         raise
     finally:
         conn.set_progress_handler(None, 0)
-    ranked_rows = sorted(rows, key=lambda row: (order[row[0]], row[1]))
+    ranked_rows = sorted(rows, key=lambda row: (ranks[row[0]], row[1]))
     return [
-        SearchHit(url, portal, title, published, snippet, scores[rowid], duplicate, gone)
-        for rowid, url, portal, title, published, snippet, duplicate, gone in ranked_rows
+        SearchHit(url, portal, title, published, snippet, scores[rowid], duplicate, gone,
+                  *(("file", *extra) if extra else ()))  # fmt: skip
+        for rowid, url, portal, title, published, snippet, duplicate, gone, *extra in ranked_rows
     ]
+
+
+#: ``title:``, ``sapo:``, ``body:`` in a query: columns files do not have.
+_COLUMN_FILTER = re.compile(
+    r"(?:^|[\s(])(?:" + "|".join(_COLUMNS) + r"):\S", re.IGNORECASE
+)
+
+
+def canonical_doc_type(name: str) -> str:
+    """The document type as stored ("quyet dinh" -> "Quyết định"); unknown names refused."""
+    from civicnews.documents.metadata import TYPE_NAMES
+
+    wanted = " ".join(fold(name).split())
+    for known in TYPE_NAMES:
+        if fold(known) == wanted:
+            return known
+    raise SearchError(
+        f"unknown document type {name!r}: use one of {', '.join(sorted(TYPE_NAMES))}"
+    )
+
+
+def _ranked_files(
+    conn: sqlite3.Connection,
+    levels: list[tuple[str, str]],
+    where: list[str],
+    params: dict[str, Any],
+    limit: int,
+) -> dict[int, tuple[int, float, int]]:
+    """Article rowid -> (level, bm25, file_texts id) of the best file each article links.
+
+    Like :func:`_ranked`, on the files' indexes: a file's every version counts
+    (``file_versions``), and each article linking it shares its rank.
+    """
+    weights = ", ".join(str(w) for w in FILE_WEIGHTS)
+    found: dict[int, tuple[int, float, int]] = {}
+    type_filter = " AND t.doc_type = :doc_type" if "doc_type" in params else ""
+    for tier, (article_index, expression) in enumerate(levels):
+        if len(found) >= limit:
+            break
+        index = FILE_INDEXES[article_index]
+        seen = " AND a.rowid NOT IN (SELECT value FROM json_each(:seen))" if found else ""
+        # bm25() only runs in a query driven by its index: rank the files first (a
+        # materialized CTE is never flattened into the join), then find their articles.
+        sql = (
+            f"WITH m AS MATERIALIZED (SELECT rowid AS id, bm25({index}, {weights}) AS score "
+            f"FROM {index} WHERE {index} MATCH :m) "
+            "SELECT a.rowid, min(m.score) AS score, m.id FROM m "
+            "JOIN file_texts t ON t.id = m.id "
+            "JOIN file_versions v ON v.digest = t.digest JOIN files f ON f.id = v.file_id "
+            "JOIN article_files af ON af.file_url = f.url "
+            "JOIN articles a ON a.url = af.article_url "
+            f"WHERE {' AND '.join(['1', *where])}{type_filter}{seen} "
+            "GROUP BY a.rowid ORDER BY score LIMIT :left"
+        )
+        level = params | {"m": expression, "seen": json.dumps(list(found)),
+                          "left": limit - len(found)}  # fmt: skip
+        for rowid, score, text_id in conn.execute(sql, level):
+            found[rowid] = (tier, score, text_id)
+    return found
+
+
+def _shown_files(
+    conn: sqlite3.Connection,
+    found: dict[int, tuple[int, float, int]],
+    levels: list[tuple[str, str]],
+    params: dict[str, Any],
+) -> list[tuple]:
+    """The articles found through a file, with the file's snippet, URL, name and number."""
+    rows: list[tuple] = []
+    for rowid, (tier, _score, text_id) in found.items():
+        index = FILE_INDEXES[levels[tier][0]]
+        snippet = conn.execute(
+            f"SELECT snippet({index}, -1, :open, :close, '…', 24) FROM {index} "
+            f"WHERE {index} MATCH :m AND rowid = :id",
+            {"m": levels[tier][1], "id": text_id, "open": params["open"],
+             "close": params["close"]},
+        ).fetchone()  # fmt: skip
+        article = conn.execute(
+            "SELECT a.rowid, a.url, a.portal, a.title, a.published_at FROM articles a "
+            "WHERE a.rowid = ?", (rowid,)
+        ).fetchone()  # fmt: skip
+        link = conn.execute(
+            "SELECT af.file_url, af.name, t.doc_number FROM file_texts t "
+            "JOIN file_versions v ON v.digest = t.digest JOIN files f ON f.id = v.file_id "
+            "JOIN article_files af ON af.file_url = f.url "
+            "WHERE t.id = ? AND af.article_url = ? ORDER BY af.first_seen_at LIMIT 1",
+            (text_id, article[1]),
+        ).fetchone()
+        duplicate_gone = conn.execute(
+            "SELECT duplicate_of, gone_at FROM articles WHERE rowid = ?", (rowid,)
+        ).fetchone()
+        rows.append((*article, snippet[0] if snippet else "", *duplicate_gone, *link))
+    return rows

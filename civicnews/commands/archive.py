@@ -20,9 +20,10 @@ from civicnews.values import day as parse_day
 FORMATS = ("text", "table", "json", "csv")
 #: Columns of ``--format csv`` and ``--format table``, in order.
 CSV_COLUMNS = (
-    "rank", "score", "published_at", "portal", "title", "url", "snippet", "duplicate_of", "gone_at"
+    "rank", "score", "published_at", "portal", "title", "url", "snippet", "duplicate_of", "gone_at",
+    "match", "file_url", "file_name", "doc_number",
 )  # fmt: skip
-TABLE_COLUMNS = ("rank", "date", "portal", "title", "url")
+TABLE_COLUMNS = ("rank", "date", "portal", "title", "url", "in")
 
 
 def _open(db: str) -> Archive:
@@ -57,14 +58,23 @@ def _open(db: str) -> Archive:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON (--format json).")
 @click.option("--csv", "as_csv", is_flag=True, help="Print the results as CSV (--format csv).")
+@click.option("--has-file", is_flag=True, help="Only articles with an archived file.")
+@click.option(
+    "--doc-type",
+    metavar="TYPE",
+    help='Only articles with a document of this type ("Quyết định", "quyet dinh", "Kế hoạch"...).',
+)
 @db_option
-def search(query, exact, portals, since, until, limit, fmt, as_json, as_csv, db) -> None:
+def search(
+    query, exact, portals, since, until, limit, fmt, as_json, as_csv, has_file, doc_type, db
+) -> None:
     """Full-text search of the archive, best matches first.
 
     By default case and every Vietnamese diacritic are ignored: "dong da",
     "Dong Da" and "Đống Đa" find the same articles.  QUERY takes words (all
     must match), "a phrase", OR, AND, NOT, parentheses, prefix* and
-    title:word (also sapo:, body:).
+    title:word (also sapo:, body:).  Archived files' text is searched too: a
+    hit in a file is shown with the file's name and URL.
     """
     fmt = _output_format(fmt, as_json, as_csv)
     since = parse_day(since, "--since") if since else None
@@ -72,8 +82,9 @@ def search(query, exact, portals, since, until, limit, fmt, as_json, as_csv, db)
     archive = _open(db)
     try:
         hits = archive.search(
-            query, exact=exact, portal=portals, since=since, until=until, limit=limit
-        )
+            query, exact=exact, portal=portals, since=since, until=until, limit=limit,
+            has_file=has_file, doc_type=doc_type,
+        )  # fmt: skip
     except SearchError as exc:
         raise UsageError(str(exc)) from None
     except ArchiveError as exc:
@@ -101,6 +112,9 @@ def search(query, exact, portals, since, until, limit, fmt, as_json, as_csv, db)
         flags = " (gone)" if hit.gone_at else ""
         click.echo(f"{n:>3}. {hit.title}{flags}")
         click.echo(f"     {day}  {hit.portal}  {hit.url}")
+        if hit.match == "file":
+            number = f" ({hit.doc_number})" if hit.doc_number else ""
+            click.echo(f"     in file: {hit.file_name or ''}{number}  {hit.file_url}")
         click.echo(f"     {snippet}")
 
 
@@ -125,7 +139,7 @@ def _print_csv(hits) -> None:
 
 def _print_table(hits) -> None:
     rows = [
-        (str(n), _day(h.published_at), h.portal, h.title or "", h.url)
+        (str(n), _day(h.published_at), h.portal, h.title or "", h.url, h.match)
         for n, h in enumerate(hits, 1)
     ]
     widths = [max(len(r[i]) for r in [TABLE_COLUMNS, *rows]) for i in range(len(TABLE_COLUMNS))]
