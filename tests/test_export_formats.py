@@ -105,7 +105,8 @@ def test_jsonl_one_article_per_line_in_export_order(archive, tmp_path):
     assert "revisions" not in a1
     # Stable key order: the article columns as the table defines them, then the extras.
     columns = [r[1] for r in sqlite3.connect(archive).execute("PRAGMA table_info(articles)")]
-    assert list(a1) == [*columns, "urls", "related"]
+    assert list(a1) == [*columns, "urls", "related", "files"]
+    assert a1["files"] == []  # no file linked
     assert "Cổ Nhuế" in out.read_text("utf-8")  # UTF-8, not \u escapes
     assert manifest["counts"]["per_portal"] == {"alpha": 2, "beta": 2}
     assert manifest["date_range"] == {

@@ -55,7 +55,14 @@ def _progress(fmt: str):
 @db_option
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
 @click.option("--excel", is_flag=True, help="CSV only: add a UTF-8 BOM so Excel reads Vietnamese.")
-def export(fmt, out, portals, since, until, as_of, with_revisions, db, force, excel) -> None:
+@click.option(
+    "--with-files",
+    is_flag=True,
+    help="Write the archived files too (in the WACZ, or NAME.files.zip beside the output).",
+)
+def export(
+    fmt, out, portals, since, until, as_of, with_revisions, db, force, excel, with_files
+) -> None:
     """Export a snapshot as FORMAT: jsonl, csv, sqlite, warc or wacz (with a manifest)."""
     from civicnews.export import EmptySelection, ExportError, make_filters
     from civicnews.export import export as run_export
@@ -63,7 +70,9 @@ def export(fmt, out, portals, since, until, as_of, with_revisions, db, force, ex
     show = _progress(fmt)
     try:
         filters = make_filters(portals, since, until, as_of, with_revisions)
-        manifest = run_export(fmt, db, out, filters, force=force, excel=excel, progress=show)
+        manifest = run_export(
+            fmt, db, out, filters, force=force, excel=excel, progress=show, with_files=with_files
+        )
     except EmptySelection as exc:
         raise _EmptyProblem(str(exc)) from None
     except ExportError as exc:

@@ -3,7 +3,8 @@
 Multi-valued fields:
 
 - ``tags`` and ``urls`` (lists of strings) are joined with `` | `` (space, bar, space);
-- ``images``, ``attachments`` and ``related`` (lists of objects) are compact JSON arrays;
+- ``images``, ``attachments``, ``related`` and ``files`` (lists of objects) are compact JSON
+  arrays;
 - an empty list is an empty cell, and so is NULL.
 
 With ``with_revisions`` there is one row per revision: ``revision`` (1 = oldest),
@@ -25,7 +26,7 @@ from civicnews.export.select import REVISION_COLUMNS, ArchiveReader, Tally
 
 JOIN = " | "
 JOINED = ("tags", "urls")
-AS_JSON = ("images", "attachments", "related")
+AS_JSON = ("images", "attachments", "related", "files")
 
 
 def cell(name: str, value: Any) -> str:
@@ -46,7 +47,7 @@ def write(
     excel: bool = False,
 ) -> list[Path]:
     revised = reader.filters.with_revisions
-    header = [*reader.columns, "urls", "related"]
+    header = [*reader.columns, "urls", "related", "files"]
     if revised:
         header += ["revision", "revision_fetched_at"]
     encoding = "utf-8-sig" if excel else "utf-8"

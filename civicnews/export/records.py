@@ -27,7 +27,8 @@ def article_records(
     """Each selected article with its URLs, related links and (optionally) revisions.
 
     Keys: the article columns in table order (JSON-list columns decoded), then ``urls``,
-    ``related`` and, with ``with_revisions``, ``revisions``.
+    ``related``, ``files`` (:meth:`ArchiveReader.files`) and, with ``with_revisions``,
+    ``revisions``.
     """
     for article in reader.articles():
         tally.add(article)
@@ -37,6 +38,8 @@ def article_records(
                 record[column] = decode(record[column])
         record["urls"] = reader.urls(article["url"])
         record["related"] = reader.related(article["url"])
+        record["files"] = reader.files(article["url"])
+        tally.file_digests.update(f["digest"] for f in record["files"] if f["digest"])
         if reader.filters.with_revisions:
             record["revisions"] = reader.revisions(article["url"])
             tally.revisions += len(record["revisions"])

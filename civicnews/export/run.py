@@ -7,19 +7,21 @@ from pathlib import Path
 from typing import Any
 
 from civicnews.archive.db import explain
-from civicnews.export import csvfile, jsonl, sqlite, wacz, warc
+from civicnews.export import attachments, csvfile, jsonl, sqlite, wacz, warc
 from civicnews.export.errors import ExportError, UsageError
 from civicnews.export.manifest import build, dumps, file_entry, manifest_path
-from civicnews.export.output import atomic_open, check_outputs
+from civicnews.export.output import atomic_open, check_outputs, staged
 from civicnews.export.records import Progress
 from civicnews.export.select import ArchiveReader, Filters, Tally
 
 FORMATS = ("jsonl", "csv", "sqlite", "warc", "wacz")
 
 
-def output_paths(fmt: str, out: Path) -> list[Path]:
+def output_paths(fmt: str, out: Path, with_files: bool = False) -> list[Path]:
     """Every file an export to ``out`` writes (data files, then the manifest)."""
     files = [out, warc.cdxj_path(out)] if fmt == "warc" else [out]
+    if with_files and fmt != "wacz":  # a WACZ holds the files inside
+        files.append(attachments.zip_path(out))
     return [*files, manifest_path(out)]
 
 
@@ -32,6 +34,7 @@ def export(
     force: bool = False,
     excel: bool = False,
     progress: Progress = None,
+    with_files: bool = False,
 ) -> dict[str, Any]:
     """Export the archive ``db`` to ``out`` in format ``fmt``; returns the manifest written.
 
@@ -43,10 +46,12 @@ def export(
     if excel and fmt != "csv":
         raise UsageError("--excel applies to the csv format only")
     out = Path(out)
-    check_outputs(output_paths(fmt, out), force)
+    check_outputs(output_paths(fmt, out, with_files), force)
     extra = {"excel": excel} if fmt == "csv" else {}
+    if with_files:
+        extra["with_files"] = True
     try:
-        manifest = _write(fmt, db, out, filters, extra, excel, progress)
+        manifest = _write(fmt, db, out, filters, extra, excel, progress, with_files)
     except sqlite3.Error as exc:  # reading the archive failed half-way (corrupt, I/O error)
         raise ExportError(explain(exc, db)) from None
     except OSError as exc:  # the work files beside the output (disk full, read-only remount)
@@ -56,7 +61,7 @@ def export(
     return manifest
 
 
-def _write(fmt, db, out, filters, extra, excel, progress) -> dict[str, Any]:
+def _write(fmt, db, out, filters, extra, excel, progress, with_files) -> dict[str, Any]:
     """Stream the selection into ``out``; returns the manifest to write beside it."""
     with ArchiveReader(db, filters) as reader:
         tally = Tally()
@@ -74,7 +79,13 @@ def _write(fmt, db, out, filters, extra, excel, progress) -> dict[str, Any]:
         elif fmt == "warc":
             paths = warc.write(reader, out, tally, progress)
         else:
-            paths = wacz.write(reader, out, tally, progress, describe=describe)
+            paths = wacz.write(reader, out, tally, progress, describe=describe,
+                               with_files=with_files)  # fmt: skip
+        if with_files and fmt != "wacz":
+            files = attachments.zip_path(out)
+            with staged(files) as tmp:
+                attachments.write_zip(reader, tally.file_digests, tmp)
+            paths.append(files)
         return describe([_entry(p) for p in paths])
 
 

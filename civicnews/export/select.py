@@ -123,6 +123,8 @@ class Tally:
     revisions: int = 0
     captures: int = 0
     per_portal: dict[str, int] = field(default_factory=dict)
+    #: Distinct stored file contents (digests) the selected articles link.
+    file_digests: set[str] = field(default_factory=set)
     first_published: str | None = None
     last_published: str | None = None
 
@@ -142,6 +144,7 @@ class Tally:
             "articles": self.articles,
             "revisions": self.revisions,
             "captures": self.captures,
+            "files": len(self.file_digests),
             "per_portal": dict(sorted(self.per_portal.items())),
         }
 
@@ -355,6 +358,59 @@ class ArchiveReader:
             )
             for r in self.conn.execute(sql, (article_url, *params))
         ]
+
+    def files(self, article_url: str) -> list[dict[str, Any]]:
+        """The files the article links (up to ``as_of``), sorted by URL, each with the version
+        current then: digest, size, type, HTTP status, fetch time, text status and metadata.
+
+        A file whose bytes were not stored (over the size cap...) has ``digest`` None and its
+        ``problem``; one not fetched by then has ``status`` None.
+        """
+        extra, params = self._as_of_clause("af.first_seen_at")
+        version_upto, version_params = self._as_of_clause("v.fetched_at")
+        rows = self.conn.execute(
+            "SELECT af.file_url AS url, af.name, af.source, f.kind, f.final_url, f.problem, "
+            "f.gone_at, v.digest, coalesce(v.size, f.size) AS size, coalesce(v.type, f.type) "
+            "AS type, coalesce(v.status, f.status) AS status, v.fetched_at, "
+            "t.status AS text_status, t.doc_number, t.doc_type, t.doc_issuer, t.doc_date "
+            "FROM article_files af JOIN files f ON f.url = af.file_url "
+            "LEFT JOIN file_versions v ON v.id = (SELECT v.id FROM file_versions v "
+            "WHERE v.file_id = f.id" + version_upto
+            + " ORDER BY julianday(v.fetched_at) DESC, v.id DESC LIMIT 1) "
+            "LEFT JOIN file_texts t ON t.digest = v.digest "
+            "WHERE af.article_url = ?" + extra + " ORDER BY af.file_url",
+            (*version_params, article_url, *params),
+        )
+        files = [dict(r) for r in rows]
+        if self.filters.as_of:
+            for entry in files:
+                if entry["gone_at"] and _after(self.conn, entry["gone_at"], self.filters.as_of):
+                    entry["gone_at"] = None
+        return files
+
+    def file_versions(self, file_url: str) -> list[dict[str, Any]]:
+        """Stored versions of a file to write as records: every one up to ``as_of`` with
+        ``with_revisions``, else the latest; oldest first."""
+        extra, params = self._as_of_clause("v.fetched_at")
+        sql = (
+            "SELECT v.id, v.fetched_at, v.url AS final_url, v.status, v.headers, v.digest, "
+            "v.size, v.type FROM file_versions v JOIN files f ON f.id = v.file_id "
+            "WHERE f.url = ?" + extra + " ORDER BY julianday(v.fetched_at), v.id"
+        )
+        versions = [dict(r) for r in self.conn.execute(sql, (file_url, *params))]
+        return versions if self.filters.with_revisions else versions[-1:]
+
+    def file_body(self, digest: str) -> bytes:
+        """A stored file's bytes exactly as served."""
+        from civicnews.archive.files import read_file_body
+
+        try:
+            data = read_file_body(self.conn, digest)
+        except zlib.error:
+            raise ExportError(f"archive {self.path}: file {digest} is corrupt") from None
+        if data is None:
+            raise ExportError(f"archive {self.path}: file {digest} is missing")
+        return data
 
     def body(self, digest: str) -> bytes:
         """The raw response body stored under ``digest``, uncompressed."""

@@ -8,8 +8,10 @@ What it holds: the selected articles (with ``as_of``, their columns as of then);
 ``article_urls`` and ``related_links``; with ``with_revisions`` every revision and capture (up to
 ``as_of``), otherwise only the selected revision of each article, the capture it points to and the
 latest capture with a body; the ``raw_bodies`` of the kept captures; ``crawl_runs`` filtered like
-the manifest's; another table with an ``article_url`` column keeps the selected articles' rows,
-any other table is copied whole.  Full-text indexes are rebuilt.
+the manifest's; the files the selected articles link (``article_files``, ``files``, their
+``file_versions`` up to ``as_of``, ``file_bodies`` and ``file_texts``); another table with an
+``article_url`` column keeps the selected articles' rows, any other table is copied whole.
+Full-text indexes are rebuilt.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from civicnews.export.select import ArchiveReader, Tally
 
 OUT = "snap"
 #: Tables filled by the selection logic below; any other table is copied whole.
-SELECTED = ("articles", "revisions", "captures", "raw_bodies", "article_urls", "related_links")
+SELECTED = ("articles", "revisions", "captures", "raw_bodies", "article_urls", "related_links",
+            "article_files", "files", "file_versions", "file_bodies", "file_texts")  # fmt: skip
 
 
 def write(reader: ArchiveReader, out: Path, tally: Tally, progress: Progress = None) -> list[Path]:
@@ -107,10 +110,35 @@ def _fill(reader: ArchiveReader, tally: Tally, progress: Progress) -> None:
     _copy(conn, "article_urls", of_sel + upto("first_seen_at"), params)
     from_sel = "from_url IN (SELECT url FROM sel)"
     _copy(conn, "related_links", from_sel + upto("first_seen_at"), params)
+    _copy_files(conn, of_sel, upto, params)
+    tally.file_digests = {d for (d,) in conn.execute(f"SELECT digest FROM {OUT}.file_bodies")}
     tally.revisions = conn.execute(f"SELECT count(*) FROM {OUT}.revisions").fetchone()[0]
     tally.captures = conn.execute(f"SELECT count(*) FROM {OUT}.captures").fetchone()[0]
     _copy_others(reader)
     _rebuild_fts(conn)
+
+
+def _copy_files(conn: sqlite3.Connection, of_sel: str, upto, params: tuple) -> None:
+    """The files the selected articles link, their versions (up to ``as_of``), bytes and texts.
+
+    Under ``as_of`` a file row shows its latest version by then, like an article.
+    """
+    _copy(conn, "article_files", of_sel + upto("first_seen_at"), params)
+    _copy(conn, "files", f"url IN (SELECT file_url FROM {OUT}.article_files)")
+    _copy(conn, "file_versions", f"file_id IN (SELECT id FROM {OUT}.files)" + upto("fetched_at"),
+          params)  # fmt: skip
+    _copy(conn, "file_bodies", f"digest IN (SELECT digest FROM {OUT}.file_versions)")
+    _copy(conn, "file_texts", f"digest IN (SELECT digest FROM {OUT}.file_bodies)")
+    if params:
+        latest = (f"(SELECT v.{{}} FROM {OUT}.file_versions v WHERE v.file_id = files.id "
+                  "ORDER BY julianday(v.fetched_at) DESC, v.id DESC LIMIT 1)")  # fmt: skip
+        conn.execute(
+            f"UPDATE {OUT}.files SET digest = {latest.format('digest')}, "
+            f"size = coalesce({latest.format('size')}, size), "
+            f"fetched_at = {latest.format('fetched_at')}, "
+            f"version_count = (SELECT count(*) FROM {OUT}.file_versions v "
+            "WHERE v.file_id = files.id)"
+        )
 
 
 def _copy(conn: sqlite3.Connection, table: str, where: str, params: tuple = ()) -> None:

@@ -6,7 +6,9 @@ its size and sha256, whatever name the manifest gives it: a renamed copy is chec
 the file the manifest names instead; every other file the manifest lists exists with its size
 and sha256 (file names only, beside the manifest); for a WACZ also every
 entry's ZIP CRC, every ``datapackage.json`` resource's size and hash, the
-``datapackage-digest.json`` hash of ``datapackage.json``, and that no entry is unlisted.
+``datapackage-digest.json`` hash of ``datapackage.json``, and that no entry is unlisted; and
+every archived file (``--with-files``: ``files/`` entries of a WACZ or of ``NAME.files.zip``)
+against the sha256 its name states.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from civicnews.export import attachments
 from civicnews.export.errors import UsageError
 from civicnews.export.manifest import MANIFEST_SUFFIX, manifest_path, sha256_file
 
@@ -82,6 +85,8 @@ def _check_manifest(manifest: Path, data: Path) -> list[str]:
             problems.append(f"{target.name}: {size} bytes, manifest says {entry.get('bytes')}")
         if sha != entry.get("sha256"):
             problems.append(f"{target.name}: sha256 {sha} does not match the manifest's")
+        if name.endswith(attachments.SUFFIX):
+            problems += attachments.check_zip(target)
     return problems
 
 
@@ -131,6 +136,7 @@ def check_wacz(path: Path) -> list[str]:
                 problems.append(f"{name}: sha256 does not match datapackage.json")
         for name in sorted(names - listed - UNLISTED_OK):
             problems.append(f"{name}: in the WACZ but not listed in datapackage.json")
+        problems += attachments.check_entries(zf, path.name)
         if "datapackage-digest.json" in names:
             digest, problem = _load(zf.read("datapackage-digest.json"), "datapackage-digest.json")
             expected = "sha256:" + hashlib.sha256(raw).hexdigest()

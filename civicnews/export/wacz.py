@@ -6,6 +6,7 @@ archive always gives the same bytes::
     archive/data.warc.gz           STORED (already gzipped per record, ranges stay readable)
     indexes/index.cdx              DEFLATED: CDXJ lines (see below for the name)
     pages/pages.jsonl              DEFLATED: a header line, then one page per article
+    files/<sha256><ext>            STORED, with --with-files: each archived file
     manifest.json                  DEFLATED: the civicnews manifest (see ``manifest``)
     datapackage.json               DEFLATED: profile, wacz_version, resources (sha256, bytes)
     datapackage-digest.json        DEFLATED: sha256 of datapackage.json
@@ -30,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from civicnews import __version__
-from civicnews.export import cdxj
+from civicnews.export import attachments, cdxj
 from civicnews.export.errors import UsageError
 from civicnews.export.manifest import dumps, file_entry
 from civicnews.export.output import staged
@@ -63,8 +64,14 @@ def write(
     tally: Tally,
     progress: Progress = None,
     describe: Callable[[list[dict[str, Any]]], dict[str, Any]] | None = None,
+    with_files: bool = False,
 ) -> list[Path]:
-    """Write the WACZ at ``out``; ``describe(files)`` builds the inner manifest."""
+    """Write the WACZ at ``out``; ``describe(files)`` builds the inner manifest.
+
+    ``with_files``: the archived files too, as ``files/<sha256><ext>`` entries (see
+    :mod:`civicnews.export.attachments`); they are in the WARC already, this makes them
+    files an archivist can open.
+    """
     if out.suffix != ".wacz":
         raise UsageError(f"--out {out}: a WACZ file must be named *.wacz")
     with tempfile.TemporaryDirectory(dir=out.parent, prefix=".wacz-") as tmp:
@@ -93,6 +100,11 @@ def write(
             ("indexes/index.cdx", work / "index.cdx", False),
             ("pages/pages.jsonl", work / "pages.jsonl", False),
         ]
+        if with_files:
+            for digest, name in attachments.entry_names(reader, tally.file_digests):
+                source = work / name.replace("/", "-")
+                source.write_bytes(reader.file_body(digest))
+                entries.append((name, source, True))
         files = [file_entry(path, name) for name, path, _ in entries]
         if describe is not None:
             (work / "manifest.json").write_bytes(dumps(describe(files)))

@@ -9,7 +9,11 @@ Record layout, per article in export order and per capture oldest first:
   the same URL in this file): a ``revisit`` record, profile ``identical-payload-digest``, with
   ``WARC-Refers-To``, ``WARC-Refers-To-Target-URI`` and ``WARC-Refers-To-Date``;
 - for a 304 refetch: a ``revisit`` record, profile ``server-not-modified``, pointing at the
-  URL's latest response in this file (a plain 304 ``response`` when there is none).
+  URL's latest response in this file (a plain 304 ``response`` when there is none);
+- after an article's captures, a ``response`` record for each file it links whose bytes are
+  stored (its latest version, every version with ``with_revisions``), under the file's URL
+  as linked, with the status and headers it was served with; each (URL, content) once per
+  file, however many articles link it.
 
 Determinism: ``WARC-Date`` is the capture time (the warcinfo's is ``as_of`` or the latest
 capture time), ``WARC-Record-ID`` is a UUID5 of the record's type, URL, date, payload digest and
@@ -47,7 +51,7 @@ from civicnews.export import cdxj
 from civicnews.export.errors import EmptySelection, UsageError
 from civicnews.export.output import staged
 from civicnews.export.records import Progress
-from civicnews.export.select import ArchiveReader, Capture, Tally, header
+from civicnews.export.select import ArchiveReader, Capture, Tally, header, headers_list
 
 NAMESPACE = uuid.UUID("6f1b0c1e-6a43-5c8e-9a55-0c1f2e6a7d10")
 PROFILE_IDENTICAL = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
@@ -176,6 +180,8 @@ class RecordWriter:
         self.filename = filename
         self.sorter = sorter
         self.writer = _Writer(out, gzip=True, warc_version="1.1")
+        #: (file URL, digest) already written: a file linked by ten articles is one record.
+        self.files_written: set[tuple[str, str]] = set()
 
     def _write(self, record, url: str | None = None, status: int | None = None) -> None:
         offset = self.out.tell()
@@ -268,6 +274,44 @@ class RecordWriter:
                 page = Page(uuid.UUID(rid[len("<urn:uuid:") : -1]).hex, cap.url, date, None)
         return written, page
 
+    def files(self, reader: ArchiveReader, article_url: str, tally: Tally) -> int:
+        """A ``response`` record per stored version of each file the article links (the
+        latest only, without ``with_revisions``), under the file's URL as the article links
+        it, so a replay of the article page follows its links to them; records written."""
+        written = 0
+        for entry in reader.files(article_url):
+            if entry["digest"] is None:
+                continue
+            tally.file_digests.add(entry["digest"])
+            for stored in reader.file_versions(entry["url"]):
+                key = (entry["url"], stored["digest"])
+                if key in self.files_written:
+                    continue
+                self.files_written.add(key)
+                body = reader.file_body(stored["digest"])
+                date = warc_date(stored["fetched_at"])
+                digest = payload_digest(body)
+                pairs = headers_list(stored["headers"])
+                record = self.writer.create_warc_record(
+                    entry["url"],
+                    "response",
+                    payload=io.BytesIO(body),
+                    length=len(body),
+                    http_headers=StatusAndHeaders(
+                        _status_line(stored["status"]),
+                        response_headers(pairs, body, len(body)),
+                        protocol="HTTP/1.1",
+                    ),
+                    warc_headers_dict={
+                        "WARC-Record-ID": record_id("response", entry["url"], date, digest, "file"),
+                        "WARC-Date": date,
+                        "WARC-Payload-Digest": digest,
+                    },
+                )
+                self._write(record, entry["url"], stored["status"])
+                written += 1
+        return written
+
     def _revisit(
         self,
         cap: Capture,
@@ -344,6 +388,7 @@ def write_records(
         tally.revisions += article.get("revision_count") or 0
         written, page = writer.article(reader, reader.captures(article["url"]))
         tally.captures += written
+        writer.files(reader, article["url"], tally)
         if page is not None and on_page is not None:
             page.title = article.get("title")
             on_page(page)
