@@ -154,3 +154,40 @@ def test_exports_are_byte_identical_with_files(archive, tmp_path):
     a = export(archive, tmp_path, "wacz", "a.wacz", "--with-files")
     b = export(archive, tmp_path, "wacz", "b.wacz", "--with-files")
     assert a.read_bytes() == b.read_bytes()
+
+
+def test_pywb_replays_an_attached_decision_from_the_wacz(archive, tmp_path):
+    """The file URL the article page links returns the archived PDF, byte for byte."""
+    import subprocess
+    import time
+    import urllib.request
+
+    from tests.test_export_e2e import free_port, pywb_venv
+
+    wacz = export(archive, tmp_path, "wacz", "replay.wacz")
+    venv = pywb_venv()
+    work = tmp_path / "pywb"
+    work.mkdir()
+    for args in (["init", "civic"], ["add", "--unpack-wacz", "civic", str(wacz)]):
+        subprocess.run([str(venv / "bin" / "wb-manager"), *args], cwd=work, check=True,
+                       capture_output=True)  # fmt: skip
+    port = free_port()
+    server = subprocess.Popen(
+        [str(venv / "bin" / "wayback"), "-b", "127.0.0.1", "-p", str(port)],
+        cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        replay = f"http://127.0.0.1:{port}/civic/2030id_/{SITE}/files/123-QD-UBND.pdf"
+        body = None
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(replay, timeout=10) as answer:
+                    body, kind = answer.read(), answer.headers["Content-Type"]
+                break
+            except OSError:
+                time.sleep(0.2)
+        assert body == DECISION
+        assert kind == "application/pdf"
+    finally:
+        server.terminate()
+        server.wait(10)
