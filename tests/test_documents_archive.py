@@ -112,6 +112,9 @@ def test_a_second_run_has_nothing_to_do_and_again_redoes_a_status(archive, tmp_p
     assert (done.returncode, done.stdout.strip()) == (0, "extracted 0 files: nothing to do")
     done = run_cli("extract", "--db", str(copy), "--again", "broken", "--again", "no-text")
     assert done.stdout.strip() == "extracted 2 files: broken 1, no-text 1"
+    done = run_cli("extract", "--db", str(copy), "--again", "ok", "--quiet")
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    assert texts(copy)[digest(DECISION)]["status"] == "ok"  # redone, same result
 
 
 def test_extract_waits_for_no_crawl_exit_75(archive, tmp_path):

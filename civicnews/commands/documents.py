@@ -48,7 +48,7 @@ from civicnews.lock import ArchiveLock, LockError
     show_default=True,
     help="MB of address space the extraction process may use.",
 )
-@click.option("-q", "--quiet", is_flag=True, help="No progress line on a terminal.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing unless something went wrong.")
 @click.option("--json", "as_json", is_flag=True, help="Print the counts per status as JSON.")
 def extract(db, again, limit, timeout, memory_mb, quiet, as_json) -> None:
     """Extract the text and document metadata of archived files that have none yet.
@@ -82,6 +82,8 @@ def extract(db, again, limit, timeout, memory_mb, quiet, as_json) -> None:
     counts = dict(sorted(counts.items()))
     if as_json:
         click.echo(json.dumps({"files": sum(counts.values()), "statuses": counts}))
+        return
+    if quiet:
         return
     summary = ", ".join(f"{status} {n:,}" for status, n in counts.items()) or "nothing to do"
     click.echo(f"extracted {sum(counts.values()):,} files: {summary}")
