@@ -142,6 +142,9 @@ Tiêm chủng mở rộng năm 2024"""
         ("HỘI ĐỒNG NHÂN DÂN\nTHÀNH PHỐ HÀ NỘI\nSố: 5/NQ-HĐND",
          "HỘI ĐỒNG NHÂN DÂN THÀNH PHỐ HÀ NỘI"),  # fmt: skip
         ("PHỤ LỤC\nDanh sách các hộ", None),  # capitals, but no body
+        # The type above the number (a notice): the title, not part of the body's name.
+        ("ỦY BAN NHÂN DÂN PHƯỜNG ĐÔNG NGẠC\nTHÔNG BÁO\nSố: 12/TB-UBND",
+         "ỦY BAN NHÂN DÂN PHƯỜNG ĐÔNG NGẠC"),  # fmt: skip
         ("Lịch tiếp công dân tháng 3", None),
     ],
 )

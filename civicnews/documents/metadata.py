@@ -217,6 +217,12 @@ def issue_date(text: str | None, *, placed: bool = False) -> date | None:
     return None
 
 
+def _is_type_line(line: str) -> bool:
+    """"QUYẾT ĐỊNH", "THÔNG BÁO": a document's type standing alone, its title."""
+    key = " ".join(re.sub(r"[^\w\s]", " ", fold(line)).split())
+    return any(key == fold(name) for name in TYPE_NAMES)
+
+
 def _is_body_line(line: str) -> bool:
     letters = [c for c in line if c.isalpha()]
     return bool(letters) and sum(c.isupper() for c in letters) >= 0.8 * len(letters)
@@ -240,7 +246,7 @@ def issuing_body(first_page: str | None) -> str | None:
         line = re.split(r"[^\W\d_][^,\n]*,\s*ng[aà]y\b", line)[0]  # "Hà Nội, ngày ..." on its row
         line = " ".join(line.split()).strip(" -–—_")
         if line and not _RULE.match(line):
-            if not _is_body_line(line):
+            if not _is_body_line(line) or _is_type_line(line):
                 break  # the title or the body began: no "Số:" line in this header
             lines.append(line)
     if not lines:
