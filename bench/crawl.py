@@ -1,7 +1,10 @@
-"""Crawl throughput: the full civicnews pipeline against bare Scrapy spiders.
+"""Crawl throughput: the full civicnews pipeline against a plain Scrapy project.
 
 Serves a Liferay replica of N articles (default 5,000) from a subprocess, then
-alternately runs, each in its own process and with the same settings:
+alternately runs, each in its own process and with the same politeness settings:
+- plain: the baseline, what a hand-rolled Scrapy project costs: a ``CrawlSpider``
+  with one ``LinkExtractor`` rule (same host, follow), no callback, no items,
+  Scrapy's default settings apart from the politeness ones;
 - bare: the civicnews spider (same parser, same pages) with no item pipelines
   (the comparison the throughput target is about: what dates,
   normalisation, validation and storage cost a crawl);
@@ -9,9 +12,10 @@ alternately runs, each in its own process and with the same settings:
   no parsing and no pipelines (what page parsing costs on top);
 - full: ``civicnews crawl`` (parsers, dates, normalisation, validation,
   batched SQLite store) into a fresh archive.
-Prints pages/s for each (Scrapy's own elapsed time) and the ratios.
+Prints pages/s for each (Scrapy's own elapsed time), full/plain per round (the four
+ran back to back) and its median; links, bare and full are the breakdown of the cost.
 
-    .venv/bin/python bench/crawl.py [--articles 5000] [--rounds 2] [--concurrency 16]
+    .venv/bin/python bench/crawl.py [--articles 5000] [--rounds 3] [--concurrency 16]
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def nopipe_child(start_url: str, concurrency: int) -> None:
     from scrapy.crawler import CrawlerProcess
 
-    from civicnews.crawl import project_settings
+    from civicnews.crawl_options import project_settings
     from civicnews.spiders.portal import PortalSpider
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -57,11 +61,43 @@ def print_result(crawler) -> None:
     print(json.dumps({"pages": pages, "elapsed": stats.get("elapsed_time_seconds", 0)}))
 
 
+def plain_child(start_url: str, concurrency: int) -> None:
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.linkextractors import LinkExtractor
+    from scrapy.spiders import CrawlSpider, Rule
+
+    host = start_url.split("/")[2].split(":")[0]
+
+    class Plain(CrawlSpider):
+        name = "plain"
+        allowed_domains = [host]
+        start_urls = [start_url]
+        rules = (Rule(LinkExtractor(allow_domains=[host]), follow=True),)
+
+    # Scrapy's defaults (as `scrapy startproject` leaves them: robots.txt obeyed) and the
+    # same politeness values as the civicnews variants.
+    process = CrawlerProcess(
+        {
+            "LOG_LEVEL": "WARNING",
+            "ROBOTSTXT_OBEY": True,
+            "TELNETCONSOLE_ENABLED": False,
+            "DOWNLOAD_DELAY": 0,
+            "AUTOTHROTTLE_ENABLED": False,
+            "CONCURRENT_REQUESTS": concurrency * 2,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
+        }
+    )
+    crawler = process.create_crawler(Plain)
+    process.crawl(crawler)
+    process.start()
+    print_result(crawler)
+
+
 def links_child(start_url: str, concurrency: int) -> None:
     import scrapy
     from scrapy.crawler import CrawlerProcess
 
-    from civicnews.crawl import project_settings
+    from civicnews.crawl_options import project_settings
     from civicnews.urls import canonical_url, same_site
 
     host = [start_url.split("/")[2].split(":")[0]]
@@ -91,6 +127,10 @@ def links_child(start_url: str, concurrency: int) -> None:
     process.crawl(crawler)
     process.start()
     print_result(crawler)
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def _cpu_of(run) -> tuple[dict, float]:
@@ -134,11 +174,15 @@ def run_full(start_url: str, concurrency: int, tmp: Path, i: int) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--articles", type=int, default=5000)
-    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--concurrency", type=int, default=16)
     ap.add_argument("--links-child", metavar="URL")
     ap.add_argument("--nopipe-child", metavar="URL")
+    ap.add_argument("--plain-child", metavar="URL")
     args = ap.parse_args()
+    if args.plain_child:
+        plain_child(args.plain_child, args.concurrency)
+        return
     if args.links_child:
         links_child(args.links_child, args.concurrency)
         return
@@ -151,12 +195,17 @@ def main() -> None:
     )  # fmt: skip
     try:
         start_url = server.stdout.readline().strip().rsplit(" ", 1)[-1]
-        print(f"replica: {args.articles} articles at {start_url}; {os.cpu_count()} CPUs")
-        rates: dict[str, list[float]] = {"links": [], "bare": [], "full": []}
-        cpu_ms: dict[str, list[float]] = {"links": [], "bare": [], "full": []}
+        print(
+            f"replica: {args.articles} articles at {start_url}; {os.cpu_count()} CPUs; "
+            f"load average {_load()}"
+        )
+        names = ("plain", "links", "bare", "full")
+        rates: dict[str, list[float]] = {name: [] for name in names}
+        cpu_ms: dict[str, list[float]] = {name: [] for name in names}
         with tempfile.TemporaryDirectory() as tmp:
             for i in range(args.rounds):
                 runs = {
+                    "plain": _cpu_of(lambda: run_child("plain", start_url, args.concurrency)),
                     "links": _cpu_of(lambda: run_child("links", start_url, args.concurrency)),
                     "bare": _cpu_of(lambda: run_child("nopipe", start_url, args.concurrency)),
                     "full": _cpu_of(
@@ -174,18 +223,29 @@ def main() -> None:
                 print(
                     f"round {i + 1}: "
                     + "; ".join(line)
-                    + f"; {runs['full'][0]['articles']} articles archived"
+                    + f"; {runs['full'][0]['articles']} articles archived; "
+                    f"full/plain {rates['full'][-1] / rates['plain'][-1]:.2f}; "
+                    f"load average {_load()}"
                 )
         med = {name: statistics.median(v) for name, v in rates.items()}
         cpu = {name: statistics.median(v) for name, v in cpu_ms.items()}
         print(
-            f"median crawler CPU per page: links-only {cpu['links']:.2f} ms, without pipelines "
+            f"median crawler CPU per page: plain CrawlSpider {cpu['plain']:.2f} ms, "
+            f"links-only {cpu['links']:.2f} ms, without pipelines "
             f"{cpu['bare']:.2f} ms, full {cpu['full']:.2f} ms (the replica server uses the rest "
             "of the 2 cores)"
         )
         print(
-            f"median pages/s: links-only {med['links']:.0f}, civicnews spider without "
+            f"median pages/s: plain CrawlSpider {med['plain']:.0f}, links-only "
+            f"{med['links']:.0f}, civicnews spider without "
             f"pipelines {med['bare']:.0f}, full pipeline {med['full']:.0f}"
+        )
+        # Paired: each round's variants ran back to back, so a ratio per round
+        # cancels the machine's drift between rounds (load from other processes).
+        vs_plain = [f / p for f, p in zip(rates["full"], rates["plain"], strict=True)]
+        print(
+            f"ratio full/plain CrawlSpider (target >= 0.9): per round "
+            f"{', '.join(f'{r:.2f}' for r in vs_plain)}; median {statistics.median(vs_plain):.2f}"
         )
         # Paired: each round's full and bare ran back to back, so a ratio per round
         # cancels the machine's drift between rounds (5-20% on a shared VM).
