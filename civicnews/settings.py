@@ -35,6 +35,10 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 REDIRECT_MAX_TIMES = 5
 COOKIES_ENABLED = False
 DEPTH_LIMIT = 0
+# Memory flat however long the crawl (issue 15): seen requests in 8 bytes each, and a
+# callback's output handed on by a few tasks, not 100 created for every page.
+DUPEFILTER_CLASS = "civicnews.dupefilter.CompactDupeFilter"
+CONCURRENT_ITEMS = 8
 
 ITEM_PIPELINES = {
     "civicnews.pipelines.normalize.NormalizeTextPipeline": 100,

@@ -37,6 +37,7 @@ from civicnews.parsers import Link, Page, get_parser
 from civicnews.parsers.detect import FamilyVote, detect
 from civicnews.parsers.model import ApiPager
 from civicnews.registry import Portal, RegistryError, load_registry
+from civicnews.seen import url_set
 from civicnews.signals import family_detected, page_failed
 from civicnews.urls import canonical_url, same_site
 
@@ -57,9 +58,10 @@ class PortalSpider(scrapy.Spider):
         self.portal_key = portal
         self.portals_file = portals_file
         # Article URLs seen in listings this run: an API page of only these ends its paging.
-        self._listed: set[str] = set()
+        # Both sets hold 8 bytes a URL (civicnews.seen): a long crawl's memory stays flat.
+        self._listed = url_set()
         self.portal: Portal | None = None
-        self._requested: set[str] = set()
+        self._requested = url_set()
         # The family pages are read with: the registry's, or the one detected ("auto").
         self.family = "generic"
         self._auto = False
@@ -274,7 +276,7 @@ class PortalSpider(scrapy.Spider):
         entries = page.listing.entries if page.listing is not None else []
         urls = {canonical_url(link.url, family) for link in entries}
         self.crawler.stats.inc_value("civicnews/api_pages")
-        if not urls or urls <= self._listed:
+        if not urls or all(url in self._listed for url in urls):
             reason = "empty" if not urls else "all_known"
             self.crawler.stats.inc_value(f"civicnews/api_paging_stopped/{reason}")
             return
@@ -294,9 +296,8 @@ class PortalSpider(scrapy.Spider):
         # requested here spares the scheduler and dupefilter most of the
         # links (each article lists ~6 related ones, mostly seen before).
         url = canonical_url(link.url, self.family)
-        if url in self._requested:
+        if not self._requested.add(url):
             return
-        self._requested.add(url)
         yield response.follow(
             url,
             callback=self.parse,
