@@ -8,7 +8,9 @@ peak RSS at 100,000 articles at most 1.3x that at 10,000.
 
     .venv/bin/python bench/memory.py [--sizes 1000,10000,100000] [--concurrency 16]
 
-100,000 articles are ~110,000 pages: at 100-200 pages/s, 10-20 minutes.
+100,000 articles are ~100,000 pages: at 100-200 pages/s, 10-20 minutes.  While a crawl
+runs, a line every ``--every`` seconds (60) gives the articles archived so far and the
+crawler's peak RSS so far (``VmHWM``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import argparse
 import json
 import os
 import resource
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -26,19 +29,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def child(start_url: str, concurrency: int) -> None:
+def child(start_url: str, concurrency: int, db: str) -> None:
     from civicnews.crawl import CrawlOptions, run_crawl
 
-    with tempfile.TemporaryDirectory() as tmp:
-        portals = Path(tmp) / "portals.toml"
-        portals.write_text(
-            f'[portals.bench]\nfamily = "liferay"\nstart_urls = ["{start_url}"]\n'
-            f"delay = 0\nconcurrency = {concurrency}\n",
-            "utf-8",
-        )
-        summary = run_crawl(
-            CrawlOptions(portals=("bench",), db=str(Path(tmp) / "a.db"), portals_file=portals)
-        )
+    portals = Path(db).with_suffix(".toml")
+    portals.write_text(
+        f'[portals.bench]\nfamily = "liferay"\nstart_urls = ["{start_url}"]\n'
+        f"delay = 0\nconcurrency = {concurrency}\n",
+        "utf-8",
+    )
+    summary = run_crawl(CrawlOptions(portals=("bench",), db=db, portals_file=portals))
     (portal,) = summary.portals
     # ru_maxrss is in KiB on Linux; the writer process is this process's waited-for child.
     print(
@@ -54,7 +54,23 @@ def child(start_url: str, concurrency: int) -> None:
     )
 
 
-def measure(articles: int, concurrency: int) -> dict:
+def _peak_mb(pid: int) -> float:
+    """The process's peak RSS so far (VmHWM), MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _archived(db: Path) -> int:
+    try:
+        with sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True, timeout=1) as conn:
+            return conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    except sqlite3.Error:
+        return 0  # not created yet, or busy: the next look tells
+
+
+def measure(articles: int, concurrency: int, every: float) -> dict:
     server = subprocess.Popen(
         [sys.executable, "-m", "civicnews", "replica", "serve", "--articles", str(articles)],
         stdout=subprocess.PIPE, text=True, cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
@@ -62,11 +78,28 @@ def measure(articles: int, concurrency: int) -> dict:
     try:
         start_url = server.stdout.readline().strip().rsplit(" ", 1)[-1]
         started = time.monotonic()
-        out = subprocess.run(
-            [sys.executable, __file__, "--child", start_url, "--concurrency", str(concurrency)],
-            capture_output=True, text=True, check=True, cwd=ROOT,
-        )  # fmt: skip
-        result = json.loads(out.stdout.strip().splitlines()[-1])
+        with tempfile.TemporaryDirectory() as tmp:
+            db = Path(tmp) / "a.db"
+            crawl = subprocess.Popen(
+                [sys.executable, __file__, "--child", start_url, "--concurrency",
+                 str(concurrency), "--db", str(db)],
+                stdout=subprocess.PIPE, text=True, cwd=ROOT,
+            )  # fmt: skip
+            # The growth as it happens, so a long run stopped early still tells.
+            while True:
+                try:
+                    crawl.wait(timeout=every)
+                    break
+                except subprocess.TimeoutExpired:
+                    print(
+                        f"  {time.monotonic() - started:.0f} s: {_archived(db)} articles "
+                        f"archived, crawler peak RSS so far {_peak_mb(crawl.pid):.0f} MB",
+                        flush=True,
+                    )
+            out = crawl.stdout.read()
+            if crawl.returncode:
+                raise SystemExit(f"the crawl of {articles} articles exited {crawl.returncode}")
+        result = json.loads(out.strip().splitlines()[-1])
         result["wall"] = time.monotonic() - started
         return result
     finally:
@@ -78,18 +111,23 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="1000,10000,100000")
     ap.add_argument("--concurrency", type=int, default=16)
+    ap.add_argument("--every", type=float, default=60.0, help="seconds between progress lines")
     ap.add_argument("--child", metavar="URL")
+    ap.add_argument("--db")
     args = ap.parse_args()
     if args.child:
-        child(args.child, args.concurrency)
+        child(args.child, args.concurrency, args.db)
         return
     sizes = [int(s) for s in args.sizes.split(",")]
     print(f"{os.cpu_count()} CPUs; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     peaks = {}
     for size in sizes:
-        r = measure(size, args.concurrency)
+        r = measure(size, args.concurrency, args.every)
         crawler, writer = r["crawler_kib"] / 1024, r["writer_kib"] / 1024
-        peaks[size] = crawler
+        if r["articles"] >= size:
+            peaks[size] = crawler
+        else:
+            print(f"  the crawl of {size} articles stopped early: not a figure for the ratio")
         print(
             f"{size} articles: {r['pages']} pages, {r['articles']} archived in {r['wall']:.0f} s "
             f"({r['pages'] / r['elapsed']:.0f} pages/s); peak RSS crawler {crawler:.0f} MB, "
