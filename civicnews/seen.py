@@ -19,8 +19,9 @@ from collections.abc import Callable, Iterable
 from heapq import merge
 from typing import Any
 
-#: Keys kept as Python ints (~70 bytes each) before they move into the array.
-MERGE_EVERY = 65_536
+#: Keys kept as Python ints (~70 bytes each) before they move into the array: at most
+#: ~0.6 MB a set, and a merge every 8,192 additions (streamed, ~0.3 µs a key already held).
+MERGE_EVERY = 8192
 
 
 class SeenSet:
