@@ -8,8 +8,8 @@ from types import FrameType
 
 import click
 
+from civicnews.replica import FAMILIES, PortInUseError, ReplicaError, ReplicaServer
 from civicnews.replica.content import MAX_ARTICLES, MIN_ARTICLES
-from civicnews.replica.server import FAMILIES, PortInUseError, ReplicaError, ReplicaServer
 
 
 @click.group()

@@ -55,14 +55,14 @@ from civicnews.replica.content import (
     Table,
     slugify,
 )
-from civicnews.replica.server import (
+from civicnews.replica.markup import attr, text, word_paragraph, word_table
+from civicnews.replica.renderer import (
     Renderer,
     Response,
     html_response,
     pixel_response,
     robots_allow_all,
 )
-from civicnews.replica.sharepoint import attr, key_for_id, text, word_paragraph, word_table
 
 SITE_NAME = "Cổng thông tin điện tử quận Bắc Từ Liêm"
 CATEGORY = "Tin hoạt động"
@@ -137,7 +137,7 @@ class AspNetTableRenderer(Renderer):
             return html_response(self._category(params))
         if path.startswith(ARTICLE_PREFIX):
             match = _ARTICLE.match(path[len(ARTICLE_PREFIX) :])
-            key = key_for_id(self.corpus.count, match["id"]) if match else None
+            key = self.corpus.key_for_article_id(match["id"]) if match else None
             if key is not None and self.article_path(key) == path:
                 return html_response(self._article_page(self.corpus.article(key)))
         if path.startswith((IMAGE_PREFIX, SKIN)):

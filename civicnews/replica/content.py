@@ -43,6 +43,9 @@ SEED_DATETIME = datetime(2018, 12, 1, 9, 7, tzinfo=VN_TZ)
 OLDEST_DATETIME = datetime(2008, 1, 1, 0, 0, tzinfo=VN_TZ)
 #: Slot per article for small corpora (26 h): consecutive articles are 3 h to 2 days apart.
 MAX_SLOT_MINUTES = 26 * 60
+#: Numeric article ids (``ArticleMeta.article_id``, in SharePoint and ASP.NET URLs): a key's id
+#: is ``ARTICLE_ID_BASE - ARTICLE_ID_STEP * key``.
+ARTICLE_ID_BASE, ARTICLE_ID_STEP = 3_000_000, 17
 
 SEED_CAPTION = "Đồng chí Nguyễn Kim Vinh - Phó Chủ tịch UBND quận phát biểu tại hội nghị"
 RELATED_TITLE = "Kết quả bình chọn “Hàng Việt Nam được người tiêu dùng yêu thích”"
@@ -462,6 +465,15 @@ class Corpus:
     def _title_parts(self, key: int) -> tuple[int, int, int, int]:
         return _decode_title_index((key * _TITLE_MULT + self._title_offset) % _TITLE_SPACE)
 
+    def key_for_article_id(self, value: str) -> int | None:
+        """The key of a numeric article id as a URL writes it, or None."""
+        try:
+            number = int(value.strip())
+        except ValueError:
+            return None
+        key, rest = divmod(ARTICLE_ID_BASE - number, ARTICLE_ID_STEP)
+        return key if rest == 0 and 0 <= key < self.count else None
+
     def title(self, key: int) -> str:
         if key == self.seed_key:
             return seed_title()
@@ -579,7 +591,7 @@ class Corpus:
             listed=listed,
             views=views,
             sentence_ids=tuple(picks),
-            article_id=3_000_000 - key * 17,
+            article_id=ARTICLE_ID_BASE - key * ARTICLE_ID_STEP,
         )
 
     # -- bodies ---------------------------------------------------------------------------------

@@ -90,12 +90,12 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from civicnews.replica.server import HTML, ReplicaError, Response, html_response
+from civicnews.replica.renderer import HTML, ReplicaError, Response, html_response
 
 if TYPE_CHECKING:
     from http.server import BaseHTTPRequestHandler
 
-    from civicnews.replica.server import Renderer
+    from civicnews.replica.renderer import Renderer
 
 
 class FaultSpecError(ReplicaError, ValueError):

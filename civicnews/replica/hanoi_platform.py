@@ -51,7 +51,6 @@ import re
 import threading
 from collections.abc import Mapping
 from datetime import datetime
-from html import escape
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, unquote
 
@@ -66,7 +65,8 @@ from civicnews.replica.content import (
     Table,
     slugify,
 )
-from civicnews.replica.server import (
+from civicnews.replica.markup import attr, text
+from civicnews.replica.renderer import (
     Renderer,
     Response,
     html_response,
@@ -108,14 +108,6 @@ MENU = (
 )
 STUB_PAGES = {path: label for path, label in MENU if path not in ("/", LISTING_PATH)}
 _ARTICLE = re.compile(r"^/[^/]+/[^/]*-(\d{14,19})\.htm$")
-
-
-def _text(value: str) -> str:
-    return escape(value, quote=False)
-
-
-def _attr(value: str) -> str:
-    return escape(value, quote=True)
 
 
 def entry_time(dt: datetime) -> str:
@@ -274,17 +266,17 @@ class HanoiPlatformRenderer(Renderer):
 
     def _item(self, key: int, css: str = "news-item") -> str:
         meta = self.corpus.meta(key)
-        href = _attr(self.article_path(key))
-        title = _text(meta.title)
+        href = attr(self.article_path(key))
+        title = text(meta.title)
         return (
             f'<div class="{css}" data-id="{self.article_id(key)}">'
-            f'<a class="news-thumb" href="{href}" title="{_attr(meta.title)}">'
-            f'<img src="/images/thumb/{self.article_id(key)}.jpg" alt="{_attr(meta.title)}"></a>'
-            f'<div class="news-content"><a href="{href}" title="{_attr(meta.title)}">'
+            f'<a class="news-thumb" href="{href}" title="{attr(meta.title)}">'
+            f'<img src="/images/thumb/{self.article_id(key)}.jpg" alt="{attr(meta.title)}"></a>'
+            f'<div class="news-content"><a href="{href}" title="{attr(meta.title)}">'
             f'<h3 class="news-title">{title}</h3></a>'
             f'<span class="news-time" title="{entry_time(meta.published)}">'
             f"{meta.published:%d/%m/%Y}</span>"
-            f'<p class="news-sapo">{_text(self.sapo(meta))}</p></div></div>'
+            f'<p class="news-sapo">{text(self.sapo(meta))}</p></div></div>'
         )
 
     def _home(self) -> str:
@@ -357,7 +349,7 @@ class HanoiPlatformRenderer(Renderer):
             )
         body = self._body(article, rng, near if mode in (0, 1) else [], mode)
         tags = "".join(
-            f'<a href="/tag/{slugify(t)}" title="{_attr(t)}">{_text(t)}</a>'
+            f'<a href="/tag/{slugify(t)}" title="{attr(t)}">{text(t)}</a>'
             for t in self.tags(meta)
         )
         related_after = ""
@@ -380,19 +372,19 @@ class HanoiPlatformRenderer(Renderer):
             f'<div class="detail-container" data-id="{self.article_id(key)}">'
             f'<ul class="breadcrumb"><li><a href="/">Trang chủ</a></li>'
             f'<li><a href="{LISTING_PATH}">{CATEGORY_LABEL}</a></li></ul>'
-            f'<h1 class="detail-title" data-role="title">{_text(meta.title)}</h1>'
+            f'<h1 class="detail-title" data-role="title">{text(meta.title)}</h1>'
             f"{info}"
-            f'<h2 class="detail-sapo" data-role="sapo">{_text(self.sapo(meta))}</h2>'
+            f'<h2 class="detail-sapo" data-role="sapo">{text(self.sapo(meta))}</h2>'
             '<div class="detail-content afcbc-body" data-role="content" itemprop="articleBody">'
             f"{body}</div>"
             f'<div class="detail-tags"><span class="tags-label">Từ khóa:</span> {tags}</div>'
             f"{related_after}{same_box}</div>"
         )
         head = (
-            f'<meta property="og:title" content="{_attr(meta.title)}">'
-            f'<meta property="og:description" content="{_attr(self.sapo(meta))}">'
+            f'<meta property="og:title" content="{attr(meta.title)}">'
+            f'<meta property="og:description" content="{attr(self.sapo(meta))}">'
             '<meta property="og:type" content="article">'
-            f'<link rel="canonical" href="{_attr(path)}">'
+            f'<link rel="canonical" href="{attr(path)}">'
         )
         return self._page(meta.title, LISTING_PATH, main, head)
 
@@ -400,7 +392,7 @@ class HanoiPlatformRenderer(Renderer):
         meta = self.corpus.meta(key)
         return (
             f'<li class="news-item" data-id="{self.article_id(key)}">'
-            f'<a href="{_attr(self.article_path(key))}">{_text(meta.title)}</a>'
+            f'<a href="{attr(self.article_path(key))}">{text(meta.title)}</a>'
             f' <span class="news-time" title="{entry_time(meta.published)}">'
             f"{meta.published:%d/%m/%Y}</span></li>"
         )
@@ -432,7 +424,7 @@ class HanoiPlatformRenderer(Renderer):
         for key in near:
             meta = self.corpus.meta(key)
             out.append(
-                f'<p><a href="{_attr(self.article_path(key))}">{_text(meta.title)}</a>'
+                f'<p><a href="{attr(self.article_path(key))}">{text(meta.title)}</a>'
                 f" ({entry_time(meta.published)})</p>"
             )
         return "\n".join(out)
@@ -441,25 +433,25 @@ class HanoiPlatformRenderer(Renderer):
         if isinstance(block, Paragraph):
             glue = rng.choice((" ", " ", "&nbsp;"))
             style = rng.choice(("", ' style="text-align: justify;"'))
-            return f"<p{style}>{glue.join(_text(s) for s in block.sentences)}</p>"
+            return f"<p{style}>{glue.join(text(s) for s in block.sentences)}</p>"
         if isinstance(block, Figure):
             src = f"/images/{meta.published:%Y/%m/%d}/{block.name}"
-            cap = _text(block.caption)
+            cap = text(block.caption)
             return (
                 '<div class="VCSortableInPreviewMode" type="Photo" style="">'
                 f'<div><a href="{src}" data-fancybox-group="img-lightbox"'
-                f' title="{_attr(block.caption)}"'
+                f' title="{attr(block.caption)}"'
                 f' target="_blank" class="detail-img-lightbox"><img src="{src}"'
-                f' id="img_{block.uuid[:8]}" w="960" h="640" alt="{_attr(block.caption)}"'
-                f' title="{_attr(block.caption)}" rel="lightbox" photoid="{photo}" type="photo"'
+                f' id="img_{block.uuid[:8]}" w="960" h="640" alt="{attr(block.caption)}"'
+                f' title="{attr(block.caption)}" rel="lightbox" photoid="{photo}" type="photo"'
                 f' data-original="{src}" class="lightbox-content"></a></div>'
                 '<div class="PhotoCMS_Caption">'
                 f'<p data-placeholder="[nhập chú thích]">{cap}</p></div></div>'
             )
         if isinstance(block, Table):
-            head = "".join(f"<td><b>{_text(c)}</b></td>" for c in block.header)
+            head = "".join(f"<td><b>{text(c)}</b></td>" for c in block.header)
             rows = "".join(
-                "<tr>" + "".join(f"<td>{_text(c)}</td>" for c in row) + "</tr>"
+                "<tr>" + "".join(f"<td>{text(c)}</td>" for c in row) + "</tr>"
                 for row in block.rows
             )
             return (
@@ -468,10 +460,10 @@ class HanoiPlatformRenderer(Renderer):
                 f'<table class="table-box"><tbody><tr>{head}</tr>{rows}</tbody></table></div>'
             )
         if isinstance(block, AuthorLine):
-            name = f'<p style="text-align: right;"><b>{_text(block.author)}</b></p>'
+            name = f'<p style="text-align: right;"><b>{text(block.author)}</b></p>'
             if block.source is None:
                 return name
-            source = _text(f"(Nguồn: {block.source})")
+            source = text(f"(Nguồn: {block.source})")
             return f'{name}\n<p style="text-align: right;"><i>{source}</i></p>'
         raise TypeError(f"unknown block {block!r}")
 
@@ -487,7 +479,7 @@ class HanoiPlatformRenderer(Renderer):
 <html lang="vi">
 <head>
 <meta charset="utf-8">
-<title>{_text(title)} | {SITE_NAME}</title>
+<title>{text(title)} | {SITE_NAME}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 {head}
 <link rel="stylesheet" href="/static/css/main.min.css?v=2025.07">

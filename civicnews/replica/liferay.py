@@ -52,7 +52,6 @@ import math
 import random
 from collections.abc import Mapping
 from datetime import datetime
-from html import escape
 from urllib.parse import parse_qs, quote, unquote
 
 from civicnews.replica.content import (
@@ -65,7 +64,8 @@ from civicnews.replica.content import (
     Table,
     slugify,
 )
-from civicnews.replica.server import (
+from civicnews.replica.markup import attr, text
+from civicnews.replica.renderer import (
     Renderer,
     Response,
     html_response,
@@ -125,14 +125,6 @@ def listing_path(cur: int, delta: int = DEFAULT_DELTA) -> str:
     )
 
 
-def _text(value: str) -> str:
-    return escape(value, quote=False)
-
-
-def _attr(value: str) -> str:
-    return escape(value, quote=True)
-
-
 class LiferayRenderer(Renderer):
     family = "liferay"
     start_path = LISTING_PATH
@@ -184,7 +176,7 @@ class LiferayRenderer(Renderer):
         for key in range(min(5, self.corpus.listed_count)):
             meta = self.corpus.meta(key)
             items.append(
-                f'<li><a href="{_attr(self.article_path(key))}">{_text(meta.title)}</a>'
+                f'<li><a href="{attr(self.article_path(key))}">{text(meta.title)}</a>'
                 f' <span class="date">({format_day(meta.published)})</span></li>'
             )
         main = (
@@ -219,8 +211,8 @@ class LiferayRenderer(Renderer):
         return html_response(self._page("Tin tức - Sự kiện", LISTING_PATH, crumbs, main))
 
     def _abstract(self, meta: ArticleMeta, redirect: str) -> str:
-        href = _attr(f"{self.article_path(meta.key)}?redirect={redirect}")
-        title = _text(meta.title)
+        href = attr(f"{self.article_path(meta.key)}?redirect={redirect}")
+        title = text(meta.title)
         when = format_date(meta.published) if meta.date_on_page else format_day(meta.published)
         return (
             '<div class="asset-abstract ">'
@@ -230,7 +222,7 @@ class LiferayRenderer(Renderer):
             f"{title}</a></h3>"
             '<div class="asset-metadata"><span class="metadata-entry metadata-publish-date">'
             f"{when}</span></div>"
-            f'<div class="asset-content"><div class="asset-summary">{_text(meta.lead)}</div>'
+            f'<div class="asset-content"><div class="asset-summary">{text(meta.lead)}</div>'
             f'<div class="asset-more"><a href="{href}">Xem thêm <span class="hide-accessible">'
             f"về {title}</span> &raquo; </a></div></div></div>"
         )
@@ -246,7 +238,7 @@ class LiferayRenderer(Renderer):
         )
         content_id = f"{NAMESPACE}{meta.article_id}"
         # Editors sometimes trail the title with a no-break space; parsers must strip it.
-        title_html = _text(meta.title) + ("&nbsp;" if meta.key % 5 == 1 else "")
+        title_html = text(meta.title) + ("&nbsp;" if meta.key % 5 == 1 else "")
         metadata = ""
         if meta.date_on_page and not meta.date_in_body:
             metadata = (
@@ -256,7 +248,7 @@ class LiferayRenderer(Renderer):
         full = (
             '<div class="asset-full-content default-asset-publisher show-asset-title">'
             '<div class="taglib-header "><span class="header-back-to">'
-            f'<a class="icon-circle-arrow-left previous-level" href="{_attr(back)}"'
+            f'<a class="icon-circle-arrow-left previous-level" href="{attr(back)}"'
             ' title="Quay lại"><span class="helper-hidden-accessible">Quay lại</span></a></span>'
             f'<h3 class="header-title"><span>{title_html}</span></h3></div>'
             f"{metadata}"
@@ -295,11 +287,11 @@ class LiferayRenderer(Renderer):
             elif variant == 2:
                 href += f"?redirect={quote(LISTING_PATH, safe='')}"
             date = f'<span class="date">({format_day(other.published)})</span>'
-            title = _text(other.title)
+            title = text(other.title)
             if position % 3 == 2:  # the date suffix inside the anchor: not part of the title
-                items.append(f'<li><a href="{_attr(href)}">{title} {date}</a></li>')
+                items.append(f'<li><a href="{attr(href)}">{title} {date}</a></li>')
             else:
-                items.append(f'<li><a href="{_attr(href)}">{title}</a> {date}</li>')
+                items.append(f'<li><a href="{attr(href)}">{title}</a> {date}</li>')
         return (
             '<section class="portlet" id="portlet_othernews_WAR_btlportlet">'
             '<div class="portlet-body"><div class="other-news">'
@@ -334,9 +326,9 @@ class LiferayRenderer(Renderer):
             src = f"{folder}/{block.name}/{block.uuid}?t={block.file_time_ms}"
             return (
                 '<p class="MsoNormal" align="center" style="text-align:center">'
-                f'<img alt="" src="{_attr(src)}" style="width: 640px; height: 427px;" /></p>\n'
+                f'<img alt="" src="{attr(src)}" style="width: 640px; height: 427px;" /></p>\n'
                 '<p class="MsoNormal" align="center" style="text-align:center"><em>'
-                f'<span style="font-size:12.0pt">{_text(block.caption)}</span></em>'
+                f'<span style="font-size:12.0pt">{text(block.caption)}</span></em>'
                 "<o:p></o:p></p>"
             )
         if isinstance(block, Table):
@@ -358,12 +350,12 @@ class LiferayRenderer(Renderer):
             css = ' class="last"' if i == len(crumbs) - 1 else ""
             trail.append(
                 f'<li{css}><span class="divider">&gt;</span> '
-                f'<span><a href="{_attr(path)}">{_text(label)}</a></span></li>'
+                f'<span><a href="{attr(path)}">{text(label)}</a></span></li>'
             )
         return f"""<!DOCTYPE html>
 <html class="aui ltr" dir="ltr" lang="vi-VN">
 <head>
-<title>{_text(title)} - {SITE_NAME}</title>
+<title>{text(title)} - {SITE_NAME}</title>
 <meta content="initial-scale=1.0, width=device-width" name="viewport" />
 <meta content="text/html; charset=UTF-8" http-equiv="content-type" />
 <link href="/btl-theme/images/favicon.ico" rel="Shortcut Icon" />
@@ -426,7 +418,7 @@ AUI().use("aui-base", "liferay-menu", function(A) {{Liferay.Menu();}});</script>
         main = _portlet(
             "Không tìm thấy trang",
             '<div class="portlet-msg-error">Không tìm thấy trang bạn yêu cầu: '
-            f"<code>{_text(path)}</code></div>",
+            f"<code>{text(path)}</code></div>",
         )
         return self._page("Không tìm thấy trang", "", [], main)
 
@@ -447,7 +439,7 @@ def _portlet(title: str, body: str) -> str:
     return (
         f'<section class="portlet" id="portlet_{PORTLET_ID}">'
         '<header class="portlet-topper"><h1 class="portlet-title">'
-        f'<span class="portlet-title-text">{_text(title)}</span></h1></header>'
+        f'<span class="portlet-title-text">{text(title)}</span></h1></header>'
         '<div class="portlet-content"><div class="portlet-content-container">'
         f'<div class="portlet-body">{body}</div></div></div></section>'
     )
@@ -457,12 +449,12 @@ def _page_iterator(cur: int, pages: int, delta: int, results: str) -> str:
     def button(label: str, target: int, enabled: bool, css: str = "") -> str:
         href = listing_path(target, delta) if enabled else "javascript:;"
         classes = " ".join(c for c in (css, "" if enabled else "disabled") if c)
-        return f'<li class="{classes}"><a href="{_attr(href)}">{label}</a></li>'
+        return f'<li class="{classes}"><a href="{attr(href)}">{label}</a></li>'
 
     low = max(1, min(cur - 4, pages - 9))
     numbers = [
         f'<li class="{"active" if n == cur else ""}">'
-        f'<a href="{_attr(listing_path(n, delta))}">{n}</a></li>'
+        f'<a href="{attr(listing_path(n, delta))}">{n}</a></li>'
         for n in range(low, min(pages, low + 9) + 1)
     ]
     return (
@@ -489,11 +481,11 @@ def _paragraph(block: Paragraph, rng: random.Random) -> str:
         if i:
             # Word pastes no-break spaces and zero-width spaces between sentences.
             joined.append(rng.choices((" ", "&nbsp;", " \u200b"), (7, 2, 1))[0])
-        joined.append(_text(sentence))
+        joined.append(text(sentence))
     style = rng.choices(("word", "split", "editor"), (5, 3, 2))[0]
     if style == "split" and len(block.sentences) > 1:
         # Two spans cut at a sentence boundary (the space stays inside the first span).
-        head = _text(block.sentences[0]) + " "
+        head = text(block.sentences[0]) + " "
         tail = "".join(joined[2:])
         return (
             '<p class="MsoNormal" style="text-align:justify">'
@@ -508,8 +500,8 @@ def _paragraph(block: Paragraph, rng: random.Random) -> str:
 
 
 def _table(block: Table) -> str:
-    def cell(text: str, header: bool) -> str:
-        inner = f"<b>{_text(text)}</b>" if header else _text(text)
+    def cell(value: str, header: bool) -> str:
+        inner = f"<b>{text(value)}</b>" if header else text(value)
         return (
             '<td valign="top" style="border:solid windowtext 1.0pt;padding:0cm 5.4pt 0cm 5.4pt">'
             f'<p class="MsoNormal" align="center" style="text-align:center"><span lang="VI">'
@@ -518,7 +510,7 @@ def _table(block: Table) -> str:
 
     rows = [block.header, *block.rows]
     body = "".join(
-        "<tr>" + "".join(cell(text, i == 0) for text in row) + "</tr>" for i, row in enumerate(rows)
+        "<tr>" + "".join(cell(v, i == 0) for v in row) + "</tr>" for i, row in enumerate(rows)
     )
     return (
         f'<p class="MsoNormal">{_SPAN}Kết quả cụ thể như sau:</span><o:p></o:p></p>\n'
@@ -529,16 +521,16 @@ def _table(block: Table) -> str:
 
 def _author(block: AuthorLine, rng: random.Random, is_seed: bool) -> str:
     if is_seed:
-        return f'<p style="text-align: right;"><strong>{_text(block.author)}</strong></p>'
+        return f'<p style="text-align: right;"><strong>{text(block.author)}</strong></p>'
     # CKEditor writes "text-align: right;", Word "text-align:right"; both are in the wild.
     style = rng.choice(
         ('style="text-align: right;"', 'class="MsoNormal" align="right" style="text-align:right"')
     )
     tag = "strong" if rng.random() < 0.8 else "b"
-    name = f"<{tag}>{_text(block.author)}</{tag}>"
+    name = f"<{tag}>{text(block.author)}</{tag}>"
     if block.source is None:
         return f"<p {style}>{name}</p>"
-    source = _text(f"(Nguồn: {block.source})")
+    source = text(f"(Nguồn: {block.source})")
     if rng.random() < 0.5:
         return f"<p {style}>{name} {source}</p>"
     return f"<p {style}>{name}</p>\n<p {style}><em>{source}</em></p>"

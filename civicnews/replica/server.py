@@ -35,7 +35,6 @@ With ``faults=SPEC`` the site misbehaves on request as ``faults.py`` describes.
 
 from __future__ import annotations
 
-import base64
 import errno
 import hashlib
 import importlib
@@ -44,19 +43,20 @@ import re
 import threading
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any, ClassVar
+from typing import Any
 
 from civicnews.families import REPLICAS
-from civicnews.replica.content import ArticleMeta, Corpus
+from civicnews.replica.content import Corpus
+from civicnews.replica.renderer import HTML, Renderer, ReplicaError, Response, html_response
 
 log = logging.getLogger(__name__)
 
-#: family -> "module:RendererClass" (civicnews.families); imported lazily so renderer modules
-#: may import this one.
+#: family -> "module:RendererClass" (civicnews.families); a family's module is imported when
+#: a replica of it is made.
 FAMILIES: dict[str, str] = REPLICAS
 
 #: Request headers kept in the request log (lower-case names).
@@ -65,39 +65,8 @@ LOGGED_HEADERS = (
     "if-modified-since", "if-none-match", "connection", "content-type",
 )  # fmt: skip
 
-HTML = "text/html; charset=utf-8"
-
-
-class ReplicaError(Exception):
-    """The replica cannot do what was asked (bad family, not started, cannot listen)."""
-
-
 class PortInUseError(ReplicaError, OSError):
     """The requested port is taken by another process."""
-
-
-@dataclass(frozen=True)
-class Response:
-    status: int
-    headers: Mapping[str, str] = field(default_factory=dict)
-    body: bytes = b""
-
-
-def html_response(markup: str, status: int = 200) -> Response:
-    return Response(status, {"Content-Type": HTML}, markup.encode("utf-8"))
-
-
-#: The 1x1 GIF every family serves for its images: crawls never fetch them, but links resolve.
-_PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
-
-
-def pixel_response() -> Response:
-    return Response(200, {"Content-Type": "image/gif"}, _PIXEL)
-
-
-def robots_allow_all(content_type: str = "text/plain; charset=utf-8") -> Response:
-    """The robots.txt every family serves unless ``ReplicaServer(robots_txt=...)`` replaces it."""
-    return Response(200, {"Content-Type": content_type}, b"User-agent: *\nDisallow:\n")
 
 
 @dataclass(frozen=True)
@@ -110,53 +79,6 @@ class RequestRecord:
     headers: dict[str, str]  # LOGGED_HEADERS present in the request, lower-case names
     status: int
     body: bytes = b""  # the request body: tells POSTs to one path apart (paging APIs)
-
-
-class Renderer:
-    """Base class of a CMS family: URL scheme, markup, and how dates are printed.
-
-    Subclasses set `family` and `start_path` and implement `article_path`, `printed_date` and
-    `handle`. Renderers must be thread-safe: the server calls `handle` from many threads.
-    """
-
-    family: ClassVar[str] = ""
-    start_path: ClassVar[str] = "/"
-
-    def __init__(self, corpus: Corpus) -> None:
-        self.corpus = corpus
-
-    def article_path(self, key: int) -> str:
-        """The canonical path of article `key`: no query string, unless the family's canonical
-        article URL keeps an id (SharePoint's ``?ItemID=n``)."""
-        raise NotImplementedError
-
-    def printed_date(self, meta: ArticleMeta) -> str:
-        """The date text exactly as the article page prints it."""
-        raise NotImplementedError
-
-    def handle(
-        self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes
-    ) -> Response:
-        """Answer one request; HEAD is answered like GET (the server drops the body)."""
-        raise NotImplementedError
-
-    def truth(self, key: int, base_url: str) -> dict[str, Any]:
-        """Ground truth for article `key`, as a crawler of this family must extract it."""
-        row = self.corpus.truth(key)
-        meta = self.corpus.meta(key)
-        return {
-            "key": key,
-            "url": base_url + self.article_path(key),
-            "title": row["title"],
-            "published_at": row["published_at"],
-            "published_raw": self.printed_date(meta) if meta.date_on_page else None,
-            "date_source": row["date_source"],
-            "author": row["author"],
-            "source": row["source"],
-            "body_snippets": row["body_snippets"],
-            "listed": row["listed"],
-            "related": row["related"],
-        }
 
 
 def renderer_class(family: str) -> type[Renderer]:

@@ -44,7 +44,6 @@ import math
 import random
 from collections.abc import Mapping
 from datetime import datetime
-from html import escape
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote
 
@@ -57,7 +56,8 @@ from civicnews.replica.content import (
     Paragraph,
     Table,
 )
-from civicnews.replica.server import (
+from civicnews.replica.markup import attr, text, word_paragraph, word_table
+from civicnews.replica.renderer import (
     Renderer,
     Response,
     html_response,
@@ -75,8 +75,6 @@ PER_PAGE = 10
 WEBPART = "ctl00_SPWebPartManager1_g_5c3d1e2a_7f41_4b8e_9a6d_0e2f3b4c5d6e"
 OTHER_WEBPART = "ctl00_SPWebPartManager1_g_9a8b7c6d_1e2f_4a3b_8c9d_112233445566"
 LIST_WEBPART = "ctl00_SPWebPartManager1_g_0f1e2d3c_4b5a_4697_8877_665544332211"
-#: Corpus ids are 3_000_000 - 17 * key (see content.ArticleMeta.article_id).
-_ID_BASE, _ID_STEP = 3_000_000, 17
 
 MENU = (
     ("/Pages/default.aspx", "Trang chủ"),
@@ -86,9 +84,6 @@ MENU = (
     ("/lien-he/Pages/default.aspx", "Liên hệ"),
 )
 STUB_PAGES = {path: label for path, label in MENU[1:] if "?" not in path}
-
-_SPAN = '<span lang="VI" style="font-size:14.0pt;font-family:&quot;Times New Roman&quot;">'
-
 
 def format_date(dt: datetime) -> str:
     """SharePoint's date, built from its parts without padding: ``1/12/2018 9:7``."""
@@ -107,63 +102,6 @@ def format_day_short(dt: datetime) -> str:
 
 def listing_path(page: int = 1) -> str:
     return f"{LISTING_PATH}?CateID={CATE_ID}" + (f"&Page={page}" if page > 1 else "")
-
-
-def text(value: str) -> str:
-    return escape(value, quote=False)
-
-
-def attr(value: str) -> str:
-    return escape(value, quote=True)
-
-
-def word_paragraph(sentences: tuple[str, ...], rng: random.Random) -> str:
-    """A Word-pasted paragraph: no-break and zero-width spaces between some sentences."""
-    joined = []
-    for i, sentence in enumerate(sentences):
-        if i:
-            joined.append(rng.choices((" ", "&nbsp;", " \u200b"), (7, 2, 1))[0])
-        joined.append(text(sentence))
-    inner = "".join(joined)
-    style = rng.choices(("word", "div", "plain"), (5, 2, 3))[0]
-    if style == "word":
-        return (
-            '<p class="MsoNormal" style="text-align:justify;text-indent:36.0pt">'
-            f"{_SPAN}{inner}</span><o:p></o:p></p>"
-        )
-    if style == "div":
-        return f'<div style="text-align: justify;">{inner}</div>'
-    return f"<p>&nbsp;{inner}</p>"
-
-
-def word_table(block: Table) -> str:
-    rows = [block.header, *block.rows]
-    body = "".join(
-        "<tr>"
-        + "".join(
-            '<td valign="top" style="border:solid windowtext 1.0pt;padding:0cm 5.4pt">'
-            f'<p class="MsoNormal" align="center">{"<b>" if i == 0 else ""}{text(cell)}'
-            f"{'</b>' if i == 0 else ''}</p></td>"
-            for cell in row
-        )
-        + "</tr>"
-        for i, row in enumerate(rows)
-    )
-    return (
-        '<p class="MsoNormal">Kết quả cụ thể như sau:</p>\n'
-        '<table class="MsoTableGrid" border="1" cellspacing="0" cellpadding="0" '
-        f'style="border-collapse:collapse"><tbody>{body}</tbody></table>'
-    )
-
-
-def key_for_id(corpus_count: int, value: str) -> int | None:
-    """The corpus key of a numeric article id, or None."""
-    try:
-        number = int(value.strip())
-    except ValueError:
-        return None
-    key, rest = divmod(_ID_BASE - number, _ID_STEP)
-    return key if rest == 0 and 0 <= key < corpus_count else None
 
 
 class SharePointRenderer(Renderer):
@@ -207,7 +145,7 @@ class SharePointRenderer(Renderer):
         if path.lower() == LISTING_PATH.lower():
             return html_response(self._listing(params))
         if path.lower() == ARTICLE_PATH.lower():
-            key = key_for_id(self.corpus.count, params.get("itemid", ""))
+            key = self.corpus.key_for_article_id(params.get("itemid", ""))
             if key is not None:
                 host = headers.get("Host") or ""
                 return html_response(self._article_page(self.corpus.article(key), params, host))
