@@ -10,6 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+#: The answer to a conditional refetch (IncrementalMiddleware) when the page did not change.
+NOT_MODIFIED = 304
+#: An archived article that answers these is gone.
+GONE_STATUSES = (404, 410)
+#: The spider yields these answers to article requests as small "status-only" items: no page
+#: to validate, date or count, only a status the store records (a capture, ``gone_at``).
+STATUS_ONLY = (NOT_MODIFIED, *GONE_STATUSES)
+
+
+def is_status_only(item: Any) -> bool:
+    """Whether ``item`` (an ``ItemAdapter`` or a mapping) records a status, not a page."""
+    return item.get("status") in STATUS_ONLY
+
 
 @dataclass
 class ArticleItem:

@@ -82,10 +82,10 @@ def migrate(conn: sqlite3.Connection, path: str | Path = "archive") -> None:
 def write_transaction(conn: sqlite3.Connection) -> Iterator[None]:
     """One write transaction, taken with BEGIN IMMEDIATE.
 
-    A deferred BEGIN (``db.atomic()``) that reads before it writes can fail
-    half-way with SQLITE_BUSY when another connection wrote in between (the
-    WAL snapshot is stale and cannot be upgraded); IMMEDIATE takes the write
-    lock first, so the busy timeout applies and the batch never starts twice.
+    A deferred BEGIN that reads before it writes can fail half-way with
+    SQLITE_BUSY when another connection wrote in between (the WAL snapshot is
+    stale and cannot be upgraded); IMMEDIATE takes the write lock first, so the
+    busy timeout applies and the batch never starts twice.
     """
     conn.execute("BEGIN IMMEDIATE")
     try:
@@ -130,7 +130,8 @@ def connect(
         # writers), never opened implicitly by the driver.
         conn = sqlite3.connect(
             str(path), timeout=10, isolation_level=None,
-            # The store may write its batches on a worker thread.
+            # Without its writer process (CIVICNEWS_STORE_PROCESS=false, or the process
+            # could not start), the store writes its batches on a worker thread.
             check_same_thread=False,
         )  # fmt: skip
         conn.execute("PRAGMA busy_timeout = 10000")

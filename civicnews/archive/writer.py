@@ -39,10 +39,9 @@ from civicnews.archive.db import write_transaction
 from civicnews.archive.files import write_files
 from civicnews.archive.hashes import body_digest, content_hash, text_hash
 from civicnews.archive.migrations.m005_search import index_new_rows
+from civicnews.items import GONE_STATUSES, NOT_MODIFIED, STATUS_ONLY
 from civicnews.urls import article_identity
 
-GONE_STATUSES = (404, 410)
-NOT_MODIFIED = 304
 #: Bodies shorter than this are too generic ("Xem file đính kèm.") to call two
 #: articles the same text; they get a text_hash but no duplicate_of link.
 DUPLICATE_MIN_CHARS = 200
@@ -171,9 +170,9 @@ class ArchiveWriter:
             state = states.get(rec["url"])
             if state is None and rec["identity"]:
                 state = states.get(("id", rec["identity"]))
-            if state is None and status in GONE_STATUSES + (NOT_MODIFIED,):
+            if state is None and status in STATUS_ONLY:
                 state = states.get(("fetched", rec["fetched_url"]))
-            if status in GONE_STATUSES + (NOT_MODIFIED,) and state is None:
+            if status in STATUS_ONLY and state is None:
                 result.gone_unknown += status in GONE_STATUSES
                 continue
             next_capture += 1
@@ -354,7 +353,7 @@ class ArchiveWriter:
             for identity, url in alias.items():
                 if url in by_url:
                     states[("id", identity)] = by_url[url]
-        fetched = {r["fetched_url"] for r in records if r["status"] in GONE_STATUSES + (304,)}
+        fetched = {r["fetched_url"] for r in records if r["status"] in STATUS_ONLY}
         if fetched:
             alias = dict(
                 conn.execute(
@@ -524,7 +523,7 @@ def _record(adapter: ItemAdapter) -> dict[str, Any]:
         "identity": article_identity(url) if url else None,
         "row": row,
         "content_hash": content_hash(row),
-        "text_hash": text_hash(row["body_text"]) if status not in (304, 404, 410) else None,
+        "text_hash": text_hash(row["body_text"]) if status not in STATUS_ONLY else None,
         "body": body,
         "digest": body_digest(body) if body else None,
         "response_headers": json.dumps(headers, ensure_ascii=False),

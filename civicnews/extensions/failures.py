@@ -41,6 +41,7 @@ from twisted.python.failure import Failure
 
 from civicnews.archive import ArchiveError, connect
 from civicnews.archive.db import explain, write_transaction
+from civicnews.items import GONE_STATUSES
 from civicnews.signals import page_failed
 from civicnews.urls import same_site
 
@@ -92,8 +93,6 @@ class History:
 
 #: Kinds that say nothing about the portal being up: a policy, or a page that was answered.
 NOT_REQUEST_FAILURES = ("robots", "parse-error")
-#: Answers that are answers (the page is gone), not failures of the portal.
-_GONE = (404, 410)
 
 
 def classify(exc: BaseException) -> tuple[str, int | None, str]:
@@ -352,7 +351,8 @@ class FailuresExtension:
         self._inc(f"civicnews/failed_pages/{kind}")
         if kind not in ("http", "parse-error", "robots"):
             self._inc("civicnews/pages/unanswered")  # answered pages were counted on arrival
-        if kind not in NOT_REQUEST_FAILURES and status not in _GONE:
+        # A 404/410 is the portal's answer (the page is gone), not a failure of the portal.
+        if kind not in NOT_REQUEST_FAILURES and status not in GONE_STATUSES:
             self._inc("civicnews/failed_pages/requests")
             self._inc("civicnews/failed_pages/" + ("known" if before else "new"))
         if given_up:

@@ -55,15 +55,15 @@ from scrapy.http import Response
 
 from civicnews.archive import ArchiveError, connect
 from civicnews.dates import parse_date
+from civicnews.items import GONE_STATUSES, NOT_MODIFIED
 from civicnews.runs import previous_run_complete
 from civicnews.signals import family_detected
 from civicnews.urls import article_identity, canonical_url
 
 logger = logging.getLogger(__name__)
 
-NOT_MODIFIED = 304
 # Statuses the spider lets through for article requests (the store records them).
-ARTICLE_STATUSES = [404, 410]
+ARTICLE_STATUSES = list(GONE_STATUSES)
 _NUMBER = re.compile(r"(\d+)")
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from itemadapter import ItemAdapter
 
 from civicnews.dates import parse_date, to_iso
+from civicnews.items import is_status_only
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ class ParseDatePipeline:
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
-        if adapter.get("status") in (304, 404, 410):
+        if is_status_only(adapter):
             return item  # a "not modified" or "gone" signal carries no page to date
         now = _fetched_at(adapter.get("fetched_at"))
         order = adapter.get("date_order") or "DMY"

@@ -7,6 +7,7 @@ from typing import Any
 from itemadapter import ItemAdapter
 
 from civicnews.extraction import FIELDS, STATS_PREFIX, present
+from civicnews.items import is_status_only
 
 
 class ExtractionPipeline:
@@ -27,7 +28,7 @@ class ExtractionPipeline:
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
-        if adapter.get("status") in (304, 404, 410):
+        if is_status_only(adapter):
             return item
         self.stats.inc_value(STATS_PREFIX + "articles")
         found = present(adapter)

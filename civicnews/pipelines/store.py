@@ -57,7 +57,7 @@ class StorePipeline:
         batch_size: int,
         crawler=None,
         compress_level: int = DEFAULT_COMPRESS_LEVEL,
-        writer_process: bool = False,
+        writer_process: bool = True,  # as the CIVICNEWS_STORE_PROCESS setting
     ):
         self.db_path = db_path
         self.batch_size = max(1, batch_size)

@@ -5,6 +5,8 @@ from typing import Any
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
+from civicnews.items import is_status_only
+
 
 class ValidatePipeline:
     """Drops items that are not articles, with the reason counted.
@@ -23,7 +25,7 @@ class ValidatePipeline:
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
-        if adapter.get("status") in (304, 404, 410) and adapter.get("url"):
+        if is_status_only(adapter) and adapter.get("url"):
             # A refetch without page content (not modified, gone): nothing to
             # validate, and the store must record it.
             return item

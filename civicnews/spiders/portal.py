@@ -32,7 +32,7 @@ import scrapy
 from scrapy.http import Response, TextResponse
 
 from civicnews.families import AUTO, GENERIC
-from civicnews.items import ArticleItem
+from civicnews.items import GONE_STATUSES, NOT_MODIFIED, ArticleItem
 from civicnews.parsers import Link, Page, get_parser
 from civicnews.parsers.detect import FamilyVote, detect
 from civicnews.parsers.model import ApiPager
@@ -42,12 +42,6 @@ from civicnews.signals import family_detected, page_failed
 from civicnews.urls import canonical_url, same_site
 
 logger = logging.getLogger(__name__)
-
-# An article that answers these is gone: yielded as a small item for the store.
-GONE_STATUSES = (404, 410)
-# The answer to a conditional refetch (IncrementalMiddleware) when the page did not
-# change: also a small item, on which the store only moves last_seen_at.
-NOT_MODIFIED = 304
 
 
 class PortalSpider(scrapy.Spider):
