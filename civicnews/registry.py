@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from civicnews.dates import DATE_ORDERS
 from civicnews.errors import UsageError
 from civicnews.families import AUTO, NAMES, REGISTRY_CHOICES
 
 FAMILIES = NAMES  # the page-parser families (civicnews.families), besides "auto"
 
-DATE_ORDERS = ("DMY", "MDY", "YMD")
 DEFAULT_DELAY = 1.0
 DEFAULT_CONCURRENCY = 2
 # Bounds of a portal's politeness: more than an hour between requests is a typo, more than

@@ -15,15 +15,11 @@ from typing import Any
 
 import click
 
+from civicnews.errors import UsageError
 from civicnews.families import NAMES
 
-EXIT_USAGE = 2
 #: Listing entries printed in text output (all of them are in --json).
 MAX_ENTRIES = 30
-
-
-class UsageError(click.ClickException):
-    exit_code = EXIT_USAGE
 
 
 def _is_url(target: str) -> bool:
