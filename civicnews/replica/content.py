@@ -24,6 +24,7 @@ import functools
 import math
 import random
 import re
+import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -50,117 +51,20 @@ ARTICLE_ID_BASE, ARTICLE_ID_STEP = 3_000_000, 17
 SEED_CAPTION = "Đồng chí Nguyễn Kim Vinh - Phó Chủ tịch UBND quận phát biểu tại hội nghị"
 RELATED_TITLE = "Kết quả bình chọn “Hàng Việt Nam được người tiêu dùng yêu thích”"
 
-WARDS = (
-    "Cổ Nhuế 1", "Cổ Nhuế 2", "Đông Ngạc", "Đức Thắng", "Liên Mạc", "Minh Khai", "Phú Diễn",
-    "Phúc Diễn", "Tây Tựu", "Thượng Cát", "Thụy Phương", "Xuân Đỉnh", "Xuân Tảo",
-)  # fmt: skip
 
-# Title templates: (template, number base, number step, topic phrases, lead sentence).
-# A title is a pure function of (template, ward, topic, number), chosen through a bijection of the
-# key, so titles never collide and a slug can be parsed back into its key (see `key_for_title`).
-_TITLE_TEMPLATES: tuple[tuple[str, int, int, tuple[str, ...], str], ...] = (
-    (
-        "Phường {ward} trao {n} suất quà cho {x}", 20, 5,
-        ("hộ nghèo và cận nghèo", "gia đình chính sách", "người cao tuổi neo đơn",
-         "trẻ em có hoàn cảnh khó khăn", "người khuyết tật", "công nhân lao động khó khăn",
-         "hộ gia đình có công với cách mạng", "nạn nhân chất độc da cam"),
-        "Ngày {dm}, UBND phường {ward} phối hợp với Ủy ban MTTQ Việt Nam phường tổ chức trao"
-        " {n} suất quà cho {x} trên địa bàn.",
-    ),
-    (
-        "Phường {ward} tổ chức hội nghị {x} với {n} đại biểu tham dự", 40, 2,
-        ("tổng kết công tác dân số", "sơ kết 6 tháng công tác an ninh trật tự",
-         "triển khai nhiệm vụ phát triển kinh tế - xã hội", "lấy ý kiến nhân dân về quy hoạch",
-         "đối thoại với doanh nghiệp trên địa bàn", "tuyên truyền phổ biến giáo dục pháp luật",
-         "tổng kết phong trào thi đua yêu nước", "triển khai công tác phòng cháy chữa cháy"),
-        "Ngày {dm}, phường {ward} tổ chức hội nghị {x}, với sự tham dự của {n} đại biểu đại diện"
-        " các tổ dân phố, ban, ngành, đoàn thể.",
-    ),
-    (
-        "{n} hộ gia đình phường {ward} được công nhận “{x}”", 100, 7,
-        ("Gia đình văn hóa", "Gia đình thể thao", "Gia đình học tập",
-         "Gia đình sản xuất kinh doanh giỏi", "Gia đình xanh - sạch - đẹp",
-         "Gia đình không có người mắc tệ nạn xã hội", "Gia đình tiêu biểu", "Gia đình hiếu học"),
-        "Năm {year}, toàn phường {ward} có {n} hộ gia đình được công nhận danh hiệu “{x}”.",
-    ),
-    (
-        "Phường {ward} ra quân {x}, huy động {n} lượt người tham gia", 150, 10,
-        ("tổng vệ sinh môi trường", "giải tỏa lấn chiếm vỉa hè", "phòng chống dịch sốt xuất huyết",
-         "trồng cây xanh trên các tuyến phố", "thu gom rác thải tồn đọng",
-         "nạo vét kênh mương thoát nước", "xóa bỏ quảng cáo rao vặt sai quy định",
-         "làm sạch các khu vui chơi công cộng"),
-        "Sáng {dm}, phường {ward} tổ chức ra quân {x} với sự tham gia của {n} lượt cán bộ, đoàn"
-        " viên, hội viên và nhân dân.",
-    ),
-    (
-        "UBND phường {ward} kiểm tra {n} cơ sở {x}", 12, 1,
-        ("kinh doanh thực phẩm", "kinh doanh karaoke và dịch vụ lưu trú",
-         "sản xuất nhỏ lẻ trong khu dân cư", "kinh doanh khí dầu mỏ hóa lỏng",
-         "giáo dục mầm non ngoài công lập", "kinh doanh dịch vụ ăn uống",
-         "hành nghề y dược tư nhân", "kinh doanh vật liệu xây dựng"),
-        "Từ ngày {dm}, đoàn kiểm tra liên ngành của UBND phường {ward} đã tiến hành kiểm tra {n}"
-        " cơ sở {x} trên địa bàn.",
-    ),
-    (
-        "Hội Liên hiệp Phụ nữ phường {ward} {x} cho {n} hội viên", 30, 3,
-        ("tổ chức tập huấn kỹ năng nuôi dạy con", "giải ngân vốn vay ưu đãi",
-         "khám sàng lọc ung thư miễn phí", "trao vốn hỗ trợ phát triển kinh tế",
-         "tập huấn phòng chống bạo lực gia đình", "tư vấn chăm sóc sức khỏe sinh sản",
-         "tổ chức hội thi nấu ăn ngon", "phát động phong trào tiết kiệm"),
-        "Ngày {dm}, Hội Liên hiệp Phụ nữ phường {ward} {x} cho {n} hội viên tại các chi hội.",
-    ),
-    (
-        "Lãnh đạo quận tiếp công dân tại phường {ward}, giải đáp {n} ý kiến về {x}", 5, 1,
-        ("bồi thường giải phóng mặt bằng", "cấp giấy chứng nhận quyền sử dụng đất",
-         "trật tự xây dựng", "ô nhiễm môi trường", "chế độ chính sách người có công",
-         "quản lý chợ dân sinh", "hạ tầng giao thông ngõ xóm", "an toàn vệ sinh thực phẩm"),
-        "Ngày {dm}, lãnh đạo UBND quận Bắc Từ Liêm tiếp công dân định kỳ tại phường {ward}, trực"
-        " tiếp giải đáp {n} ý kiến của người dân liên quan đến {x}.",
-    ),
-    (
-        "Phường {ward} hoàn thành {x} cho {n} hộ dân", 20, 4,
-        ("cấp nước sạch", "cải tạo hệ thống chiếu sáng ngõ", "hỗ trợ sửa chữa nhà ở",
-         "cấp đổi giấy chứng nhận quyền sử dụng đất", "lắp đặt đồng hồ nước",
-         "chi trả tiền bồi thường giải phóng mặt bằng", "cấp thẻ bảo hiểm y tế",
-         "hỗ trợ chuyển đổi nghề nghiệp"),
-        "Tính đến ngày {dm}, phường {ward} đã hoàn thành {x} cho {n} hộ dân theo kế hoạch đề ra.",
-    ),
-    (
-        "Đoàn Thanh niên phường {ward} tổ chức {x} thu hút {n} đoàn viên", 50, 5,
-        ("ngày hội hiến máu tình nguyện", "giải bóng đá thanh niên", "chiến dịch Mùa hè xanh",
-         "ngày Chủ nhật xanh", "diễn đàn thanh niên với pháp luật", "hội trại truyền thống",
-         "chương trình Tiếp sức mùa thi", "lớp học kỹ năng sống"),
-        "Ngày {dm}, Đoàn Thanh niên phường {ward} tổ chức {x}, thu hút {n} đoàn viên, thanh niên"
-        " tham gia.",
-    ),
-    (
-        "Công an phường {ward} {x}, xử lý {n} trường hợp vi phạm", 8, 1,
-        ("tổng kiểm tra hành chính", "ra quân bảo đảm trật tự an toàn giao thông",
-         "kiểm tra công tác phòng cháy chữa cháy", "tuần tra kiểm soát ban đêm",
-         "rà soát cư trú tại các nhà trọ", "xử lý tình trạng đỗ xe sai quy định",
-         "kiểm tra hoạt động kinh doanh có điều kiện",
-         "triển khai cao điểm tấn công trấn áp tội phạm"),
-        "Từ ngày {dm}, Công an phường {ward} đã {x}, qua đó phát hiện, xử lý {n} trường hợp vi"
-        " phạm.",
-    ),
-    (
-        "Phường {ward} tiếp nhận {n} hồ sơ {x} qua bộ phận một cửa", 60, 6,
-        ("đăng ký hộ tịch", "chứng thực bản sao", "cấp phép xây dựng",
-         "đăng ký kinh doanh hộ cá thể", "xác nhận tình trạng hôn nhân",
-         "đề nghị trợ cấp xã hội", "đăng ký thường trú",
-         "cấp giấy chứng nhận quyền sử dụng đất lần đầu"),
-        "Trong tháng {month}/{year}, bộ phận tiếp nhận và trả kết quả của UBND phường {ward} đã"
-        " tiếp nhận {n} hồ sơ {x}.",
-    ),
-    (
-        "Hội Cựu chiến binh phường {ward} {x} với {n} hội viên", 25, 2,
-        ("tổng kết nhiệm kỳ", "tổ chức gặp mặt truyền thống",
-         "tham gia giám sát đầu tư cộng đồng", "ra mắt mô hình tự quản an ninh trật tự",
-         "tổ chức hội thao truyền thống", "sinh hoạt chuyên đề về biển đảo",
-         "tham gia hiến kế xây dựng đô thị văn minh", "tổ chức tọa đàm kỷ niệm ngày thành lập"),
-        "Ngày {dm}, Hội Cựu chiến binh phường {ward} {x} với sự tham gia của {n} hội viên.",
-    ),
-)  # fmt: skip
+def _load_text() -> dict:
+    """The corpus' text tables (``data/corpus.toml``): wards, title templates, sentences..."""
+    data = resources.files("civicnews.replica").joinpath("data/corpus.toml").read_text("utf-8")
+    return tomllib.loads(data)
+
+
+_TEXT = _load_text()
+WARDS: tuple[str, ...] = tuple(_TEXT["wards"])
+# Title templates: (template, number base, number step, topic phrases, lead sentence); see the
+# data file for how a title is made and parsed back.
+_TITLE_TEMPLATES: tuple[tuple[str, int, int, tuple[str, ...], str], ...] = tuple(
+    (t["template"], t["base"], t["step"], tuple(t["topics"]), t["lead"]) for t in _TEXT["titles"]
+)
 
 _T = len(_TITLE_TEMPLATES)
 _W = len(WARDS)
@@ -171,136 +75,19 @@ _TITLE_SPACE = _T * _W * _X * _R
 _TITLE_MULT = 48271  # coprime with _TITLE_SPACE (2^7 * 3 * 5^2 * 13)
 _TITLE_MULT_INV = pow(_TITLE_MULT, -1, _TITLE_SPACE)
 
-_KEY8_LEAD = (
-    "Ngày {dm}, Phòng Kinh tế quận Bắc Từ Liêm công bố kết quả bình chọn “Hàng Việt Nam được"
-    " người tiêu dùng yêu thích” năm {year} trên địa bàn quận."
-)
-
+_KEY8_LEAD: str = _TEXT["key8_lead"]
 # General body sentences; slots are filled per sentence by `_fill`.
-_SENTENCES = (
-    "Thời gian qua, phường {ward} đã chủ động phối hợp với các đơn vị liên quan triển khai đồng bộ"
-    " nhiều giải pháp.",
-    "Toàn phường hiện có {n1} tổ dân phố với trên {big} hộ dân, trong đó nhiều khu dân cư mới hình"
-    " thành sau khi thành lập quận.",
-    "Kết quả, {pct}% hộ gia đình trên địa bàn đã ký cam kết thực hiện nếp sống văn minh đô thị.",
-    "Công tác tuyên truyền được đẩy mạnh qua hệ thống loa truyền thanh, pa nô, áp phích và các buổi"
-    " sinh hoạt tổ dân phố.",
-    "Phát biểu tại buổi lễ, đồng chí {name} - {role} ghi nhận những kết quả mà {org} đã đạt được"
-    " trong năm {year}.",
-    "Đồng chí {name} đề nghị các tổ dân phố tiếp tục phát huy vai trò tự quản, kịp thời phát hiện"
-    " và báo cáo các vụ việc phát sinh.",
-    "Trong {months} tháng đầu năm {year}, {org} đã tiếp nhận và giải quyết {big} lượt hồ sơ, không"
-    " có hồ sơ quá hạn.",
-    "Bên cạnh những kết quả đạt được, công tác này vẫn còn một số tồn tại, hạn chế như nguồn lực"
-    " còn mỏng, sự phối hợp giữa các ngành chưa thường xuyên.",
-    "Dịp này, {n1} tập thể và {n2} cá nhân có thành tích xuất sắc đã được UBND quận tặng Giấy"
-    " khen.",
-    "Được biết, tổng kinh phí thực hiện đợt này là hơn {money} triệu đồng, do các nhà hảo tâm và"
-    " doanh nghiệp trên địa bàn đóng góp.",
-    "Các đại biểu đã tập trung thảo luận, đóng góp ý kiến vào dự thảo báo cáo và phương hướng"
-    " nhiệm vụ trong thời gian tới.",
-    "UBND phường {ward} yêu cầu các chủ hộ kinh doanh cam kết chấp hành nghiêm các quy định của"
-    " pháp luật.",
-    "Qua kiểm tra, đoàn đã nhắc nhở {n1} trường hợp và lập biên bản xử phạt vi phạm hành chính {n2}"
-    " trường hợp với tổng số tiền hơn {money} triệu đồng.",
-    "Hiện nay, phường {ward} đang tiếp tục rà soát, cập nhật danh sách các đối tượng để bảo đảm hỗ"
-    " trợ đúng người, đúng chế độ.",
-    "Theo đánh giá của {org}, ý thức của người dân trong việc giữ gìn vệ sinh chung đã có chuyển"
-    " biến rõ rệt.",
-    "Phong trào đã nhận được sự hưởng ứng tích cực của đông đảo cán bộ, đảng viên và nhân dân các"
-    " tổ dân phố phường {ward}.",
-    "Năm {year}, phường phấn đấu {pct}% tổ dân phố đạt danh hiệu Tổ dân phố văn hóa.",
-    "Tại buổi làm việc, lãnh đạo phường {ward2} cũng chia sẻ kinh nghiệm triển khai mô hình tại địa"
-    " phương.",
-    "Buổi lễ diễn ra trong không khí trang trọng, ấm cúng với sự tham dự của đại diện lãnh đạo"
-    " Quận ủy, HĐND, UBND quận Bắc Từ Liêm.",
-    "Các ý kiến, kiến nghị của người dân đã được lãnh đạo UBND quận và các phòng, ban chuyên môn"
-    " trả lời trực tiếp tại buổi tiếp.",
-    "Đối với những nội dung vượt thẩm quyền, UBND phường {ward} đã tổng hợp, báo cáo UBND quận xem"
-    " xét, giải quyết theo quy định.",
-    "Ngay sau lễ phát động, lực lượng tham gia đã dọn dẹp, thu gom khoảng {n1} tấn rác thải tại các"
-    " tuyến ngõ, khu đất trống.",
-    "Đến nay, {org} đã vận động được {big} hộ gia đình tham gia mô hình, tăng {n2} hộ so với cùng"
-    " kỳ năm trước.",
-    "Chương trình nhằm nâng cao nhận thức của người dân, góp phần xây dựng quận Bắc Từ Liêm ngày"
-    " càng văn minh, hiện đại.",
-    "Thời gian tới, phường {ward} sẽ tăng cường kiểm tra, giám sát, kiên quyết xử lý các trường hợp"
-    " tái phạm.",
-    "Đồng chí {name} - {role} yêu cầu các đơn vị bám sát kế hoạch, hoàn thành dứt điểm các chỉ tiêu"
-    " trước ngày {deadline}.",
-    "Theo báo cáo, tỷ lệ người dân tham gia bảo hiểm y tế trên địa bàn phường {ward} đạt {pct}%,"
-    " vượt chỉ tiêu quận giao.",
-    "Trong năm, {org} đã phối hợp tổ chức {n1} buổi tuyên truyền với trên {big} lượt người tham"
-    " dự.",
-    "Nhiều hộ dân cho biết, các thủ tục được hướng dẫn rõ ràng, thời gian giải quyết nhanh hơn"
-    " trước.",
-    "Đây là hoạt động thiết thực hướng tới kỷ niệm ngày thành lập quận Bắc Từ Liêm (01/4/2014).",
-    "Dự kiến, công trình sẽ hoàn thành trong quý {quarter} năm {nextyear}, phục vụ nhu cầu của"
-    " khoảng {big} người dân.",
-    "Lực lượng chức năng phường {ward} đã phối hợp với Đội Quản lý trật tự xây dựng đô thị quận duy"
-    " trì kiểm tra thường xuyên.",
-    "Kết thúc đợt cao điểm, tình hình an ninh chính trị, trật tự an toàn xã hội trên địa bàn phường"
-    " {ward} cơ bản ổn định.",
-    "Hội nghị cũng đã thông qua kế hoạch triển khai nhiệm vụ năm {nextyear} với {n1} chỉ tiêu chủ"
-    " yếu.",
-    "{org} đã lồng ghép nội dung tuyên truyền vào các buổi sinh hoạt chi hội, câu lạc bộ tại khu"
-    " dân cư.",
-    "Những kết quả trên góp phần quan trọng vào việc hoàn thành các chỉ tiêu phát triển kinh tế -"
-    " xã hội của phường {ward} năm {year}.",
-)
-
-_NAMES = (
-    "Nguyễn Văn Hùng", "Trần Thị Thu Hà", "Lê Minh Tuấn", "Phạm Quang Hưng", "Đỗ Thị Lan",
-    "Hoàng Văn Sơn", "Vũ Thị Hạnh", "Bùi Đức Thắng", "Ngô Thanh Bình", "Đặng Thị Mai",
-)  # fmt: skip
-_ROLES = (
-    "Chủ tịch UBND phường", "Bí thư Đảng ủy phường", "Phó Chủ tịch UBND quận",
-    "Chủ tịch Ủy ban MTTQ Việt Nam phường", "Trưởng Công an phường", "Phó Bí thư Quận ủy",
-)  # fmt: skip
-_ORGS = (
-    "Ủy ban MTTQ Việt Nam phường", "Hội Liên hiệp Phụ nữ phường", "Hội Cựu chiến binh phường",
-    "Đoàn Thanh niên phường", "Hội Nông dân phường", "Công an phường", "Trạm Y tế phường",
-    "Phòng Văn hóa và Thông tin quận", "Phòng Tài nguyên và Môi trường quận",
-    "Phòng Lao động - Thương binh và Xã hội quận",
-)  # fmt: skip
-_CAPTIONS = (
-    "Đồng chí {name} - {role} phát biểu tại buổi lễ",
-    "Quang cảnh hội nghị",
-    "Lãnh đạo phường {ward} trao quà cho các hộ gia đình",
-    "Các đại biểu tham dự chương trình",
-    "Lực lượng ra quân tại tuyến đường trên địa bàn phường {ward}",
-    "Đoàn kiểm tra làm việc tại cơ sở",
-)
-_TABLE_ROWS = (
-    "Tuyên truyền tại khu dân cư", "Kiểm tra cơ sở kinh doanh", "Vận động ủng hộ quỹ",
-    "Tập huấn nghiệp vụ", "Hỗ trợ hộ khó khăn", "Vệ sinh môi trường", "Giải quyết hồ sơ",
-    "Hòa giải ở cơ sở",
-)  # fmt: skip
-_AUTHORS = (
-    "Minh Vịnh", "Thu Hà", "Hồng Nhung", "Văn Nam", "Thanh Tâm", "Phương Linh", "Quang Huy",
-    "Ngọc Anh", "Đức Minh", "Hải Yến", "Mai Lan", "Tuấn Anh", "Lan Hương", "Khánh Linh",
-)  # fmt: skip
-_SOURCES = (
-    "Báo Hà Nội mới", "Trung tâm VH-TT&TT quận", "Công an quận Bắc Từ Liêm",
-    "Đài PT-TH Hà Nội",
-)  # fmt: skip
-
-#: Extra paragraphs, by key mod 10, for search ranking tests: keys 6 mod 10 tell of a visit
-#: from Đống Đa, a district whose name folds to "dong da" like "động đã", which keys 1 mod 10
-#: print.  Each paragraph has a random generator of its own, so no other text changes.
-_EXTRA_PARAGRAPHS = {
-    6: (
-        "Dịp này, đoàn công tác quận Đống Đa do đồng chí {name} dẫn đầu đã đến thăm và trao đổi"
-        " kinh nghiệm với phường {ward}.",
-        "Quận Đống Đa là một trong những địa phương đầu tiên của Thủ đô triển khai mô hình này,"
-        " với {n1} phường tham gia.",
-        "Theo đồng chí {name}, cách làm của phường Láng Hạ, quận Đống Đa có thể áp dụng trên địa"
-        " bàn phường {ward} từ năm {nextyear}.",
-    ),
-    1: (
-        "Các hoạt động đã thu hút đông đảo người dân tham gia, với {big} lượt người trong năm"
-        " {year}.",
-    ),
+_SENTENCES: tuple[str, ...] = tuple(_TEXT["sentences"])
+_NAMES: tuple[str, ...] = tuple(_TEXT["names"])
+_ROLES: tuple[str, ...] = tuple(_TEXT["roles"])
+_ORGS: tuple[str, ...] = tuple(_TEXT["orgs"])
+_CAPTIONS: tuple[str, ...] = tuple(_TEXT["captions"])
+_TABLE_ROWS: tuple[str, ...] = tuple(_TEXT["table_rows"])
+_AUTHORS: tuple[str, ...] = tuple(_TEXT["authors"])
+_SOURCES: tuple[str, ...] = tuple(_TEXT["sources"])
+#: Extra paragraphs by key mod 10, for search ranking tests (see the data file).
+_EXTRA_PARAGRAPHS: dict[int, tuple[str, ...]] = {
+    int(k): tuple(v) for k, v in _TEXT["extra_paragraphs"].items()
 }
 
 
