@@ -185,6 +185,7 @@ def test_datasette_serves_the_named_queries_and_search(edited):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        proc.stderr.close()
 
 
 def test_cli_stats(edited):

@@ -185,6 +185,7 @@ def served(demo_archive):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        proc.stderr.close()
 
 
 def test_datasette_pages_render_in_headless_chromium(served, articles):

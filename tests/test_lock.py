@@ -41,6 +41,9 @@ def _holder(db: Path) -> subprocess.Popen:
 def _kill(proc: subprocess.Popen) -> None:
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
+    for pipe in (proc.stdout, proc.stderr):
+        if pipe is not None:
+            pipe.close()
 
 
 def _wait_for_holder(db: Path, pid: int, proc: subprocess.Popen, timeout: float = 60) -> dict:

@@ -413,6 +413,8 @@ def test_cli_serves_with_faults() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        proc.stdout.close()
+        proc.stderr.close()
     assert proc.returncode == 0
 
 
