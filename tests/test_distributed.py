@@ -72,14 +72,15 @@ def _job() -> str:
 
 def _start(*args: str, cwd: Path, log: Path) -> subprocess.Popen:
     """A CLI process in the background, its output in ``log``."""
-    out = open(log, "wb")  # noqa: SIM115 - closed with the process by the OS
-    return subprocess.Popen(
-        [sys.executable, "-m", "civicnews", *args],
-        cwd=cwd,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        stdout=out,
-        stderr=subprocess.STDOUT,
-    )
+    # The child writes to its own copy of the file descriptor: ours closes at once.
+    with open(log, "wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "civicnews", *args],
+            cwd=cwd,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def _worker(redis_url, job, pf, name, cwd, *, lease=3, idle=2, extra=()) -> subprocess.Popen:
