@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from civicnews.replica.server import Response
+    from civicnews.replica.renderer import Response
 
 #: Debian's fonts-dejavu-core (.ci/run installs it): a TrueType font with Vietnamese glyphs.
 FONT_PATHS = (
@@ -249,7 +249,7 @@ class Attachments:
 
     def handle(self, path: str, host: str, headers: Any) -> Response | None:
         """The answer for ``path`` if it is a file's, else None (the renderer answers)."""
-        from civicnews.replica.server import Response
+        from civicnews.replica.renderer import Response
 
         f = self._paths().get(path)
         if f is None:
