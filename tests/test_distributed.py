@@ -763,11 +763,13 @@ def test_the_readme_recipe_on_one_machine(tmp_path):
            "PYTHONUNBUFFERED": "1"}  # fmt: skip
 
     def shell(name: str) -> subprocess.Popen:
-        log = open(tmp_path / f"{name}.out", "wb")  # noqa: SIM115 - closed by the OS
-        return subprocess.Popen(
-            ["bash", "-ec", script(name)], cwd=tmp_path, env=env, stdout=log,
-            stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
+        # The child keeps its own copy of the log's descriptor: the parent's closes at once
+        # (left open, it is a ResourceWarning, an error under filterwarnings).
+        with open(tmp_path / f"{name}.out", "wb") as log:
+            return subprocess.Popen(
+                ["bash", "-ec", script(name)], cwd=tmp_path, env=env, stdout=log,
+                stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
 
     def output(name: str) -> str:
         return (tmp_path / f"{name}.out").read_text()

@@ -1,5 +1,5 @@
 """``civicnews extract`` on a real archive: files stored by the real writer (m009), their
-text and metadata in ``file_texts`` (m011), found by ``civicnews search``."""
+text and metadata in ``file_texts`` (m010), found by ``civicnews search``."""
 
 from __future__ import annotations
 

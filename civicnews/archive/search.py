@@ -23,7 +23,7 @@ Ranking (:func:`rank_levels`): the words as typed before the words folded, and
 words standing together (a phrase, then NEAR) before words apart; bm25 orders
 articles of one level.
 
-Archived files (migration m011) are searched the same way, level by level, in
+Archived files (migration m010) are searched the same way, level by level, in
 ``file_texts_fts`` and ``file_texts_fts_exact`` (a document's number and text):
 a file hit stands for each article that links the file, and an article found in
 both its own text and a file takes its better level (its own text on a tie).

@@ -1,4 +1,4 @@
-"""Extract the archived files that have no text yet, into ``file_texts`` (migration m011).
+"""Extract the archived files that have no text yet, into ``file_texts`` (migration m010).
 
 Off the crawl's critical path: a crawl stores file bytes (``file_bodies``) and
 ``civicnews extract`` (:func:`extract_pending`) reads them afterwards, one file at

@@ -33,7 +33,7 @@ Tables (the interface other code builds on; see README "Attachments and images")
   ``source`` (``attachment``: a document link of the body, as the parser's
   attachment list has it; ``image``: a body image), ``first_seen_at``.
 
-Text extraction and document metadata (m011) key on ``file_bodies.digest``.
+Text extraction and document metadata (m010) key on ``file_bodies.digest``.
 """
 
 import sqlite3

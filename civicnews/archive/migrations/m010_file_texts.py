@@ -1,4 +1,4 @@
-"""Version 11: what archived files say: their text, its status, and document metadata.
+"""Version 10: what archived files say: their text, its status, and document metadata.
 
 - ``file_texts``: one row per distinct file content extracted (keyed on
   ``file_bodies.digest``, like the bytes: the same PDF attached to ten articles
