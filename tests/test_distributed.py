@@ -195,6 +195,27 @@ def test_shared_rate_limit_holds_each_portal_delay(crawled):
         assert min(gaps) >= DELAY * 0.9, (portal, sorted(gaps)[:5])
 
 
+def test_robots_crawl_delay_holds_across_workers(tmp_path, redis_url):
+    # The registry asks for no delay; the portal's robots.txt asks for 1 s. Two workers
+    # together must keep it, as one would (each learns it from its own robots.txt fetch).
+    job = _job()
+    with ReplicaServer("liferay", articles=10, seed=7) as server:
+        server.robots_txt = "User-agent: *\nAllow: /\nCrawl-delay: 1\n"
+        pf = tmp_path / "portals.toml"
+        pf.write_text(portal_toml("cd", server.start_url, delay=0, concurrency=4), "utf-8")
+        seeded = run_cli("enqueue", "cd", "--redis", redis_url, "--job", job,
+                         "--portals-file", str(pf))  # fmt: skip
+        assert seeded.returncode == 0, seeded.stderr
+        workers = [_worker(redis_url, job, pf, name, tmp_path) for name in ("ca", "cb")]
+        codes = [_wait(workers[0], tmp_path / "ca.out"), _wait(workers[1], tmp_path / "cb.out")]
+        pages = _page_requests(server)
+    assert codes == [0, 0], [(tmp_path / f"{n}.out").read_text() for n in ("ca", "cb")]
+    times = sorted(r.time for r in pages)
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    assert len(gaps) >= 6
+    assert min(gaps) >= 1.0 * 0.9, sorted(gaps)[:5]
+
+
 def test_a_complete_job_leaves_no_dupefilter_in_redis(crawled, redis_url):
     client = _client(redis_url)
     names = {k.decode() for k in client.scan_iter(match=f"civicnews:{crawled['job']}:*")}
