@@ -17,16 +17,9 @@ import click
 
 from civicnews.archive import ArchiveError
 from civicnews.commands.options import db_option, portals_file_option
+from civicnews.errors import UsageError
 
 DEFAULT_JOB = "default"
-
-
-class UsageError(click.ClickException):
-    exit_code = 2
-
-
-class LockedError(click.ClickException):
-    exit_code = 75
 
 
 def redis_option(f):
@@ -73,8 +66,8 @@ def _errors(func, *args, **kwargs):
         raise click.ClickException(str(exc)) from None
     except RegistryError as exc:
         raise UsageError(f"{exc.source}: " + "; ".join(exc.problems)) from None
-    except LockHeld as exc:
-        raise LockedError(str(exc)) from None
+    except LockHeld:
+        raise  # the command group makes it one line and exit 75, as for every command
     except Exception as exc:
         import redis
 
