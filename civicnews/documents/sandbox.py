@@ -74,7 +74,7 @@ class Extractor:
                     if line.startswith("VmHWM:"):
                         self.peak_rss_kb = max(self.peak_rss_kb, int(line.split()[1]))
         except OSError:
-            pass  # not Linux, or the child is gone: its rusage is read when reaped
+            pass  # not Linux, or the child is gone (it stayed under its RLIMIT_AS)
 
     def _exited(self, block: bool) -> int | None:
         """The child's exit code once it has ended (reaped here, with its peak RSS), or None.
@@ -82,10 +82,12 @@ class Extractor:
         Popen.poll/wait are not used: they reap the child without its rusage.
         """
         child = self._child
-        pid, status, usage = os.wait4(child.pid, 0 if block else os.WNOHANG)
+        pid, status, _usage = os.wait4(child.pid, 0 if block else os.WNOHANG)
         if pid == 0:
             return None
-        self.peak_rss_kb = max(self.peak_rss_kb, usage.ru_maxrss)
+        # Not ``_usage.ru_maxrss``: Linux carries the parent's high-water mark across fork and
+        # exec into the child's, so a child of a large process (a pytest worker late in a run)
+        # would report the parent's size. VmHWM, read while the child lives, is its own.
         child.returncode = os.waitstatus_to_exitcode(status)
         for stream in (child.stdin, child.stdout):
             try:
