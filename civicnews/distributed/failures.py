@@ -60,9 +60,7 @@ class StreamedFailures(FailuresExtension):
             JobKeys(settings.get("CIVICNEWS_REDIS_JOB")),
             settings.get("CIVICNEWS_REDIS_WORKER"),
             stats=crawler.stats,
-            write=settings.getbool("CIVICNEWS_FAILURES_ENABLED", True),
-            retry_days=settings.getfloat("CIVICNEWS_FAILED_RETRY_DAYS", 1.0),
-            give_up_after=settings.getint("CIVICNEWS_FAILED_GIVE_UP_AFTER", 6),
+            **cls.policy(settings),
         )
         ext.connect(crawler.signals)
         return ext

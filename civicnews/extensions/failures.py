@@ -197,12 +197,19 @@ class FailuresExtension:
             path,
             settings.getint("CIVICNEWS_FAILURES_BATCH_SIZE", 100),
             crawler.stats,
-            write=settings.getbool("CIVICNEWS_FAILURES_ENABLED", True),
-            retry_days=settings.getfloat("CIVICNEWS_FAILED_RETRY_DAYS", 1.0),
-            give_up_after=settings.getint("CIVICNEWS_FAILED_GIVE_UP_AFTER", 6),
+            **cls.policy(settings),
         )
         ext.connect(crawler.signals)
         return ext
+
+    @staticmethod
+    def policy(settings: Any) -> dict[str, Any]:
+        """The retry and give-up settings, read in one place for local and distributed crawls."""
+        return {
+            "write": settings.getbool("CIVICNEWS_FAILURES_ENABLED", True),
+            "retry_days": settings.getfloat("CIVICNEWS_FAILED_RETRY_DAYS", 1.0),
+            "give_up_after": settings.getint("CIVICNEWS_FAILED_GIVE_UP_AFTER", 6),
+        }
 
     def connect(self, manager: Any) -> None:
         """Listen to the crawler's signals (``manager``: ``crawler.signals``)."""
