@@ -3,8 +3,8 @@
 A local crawl's incremental middleware and failed-pages extension read the archive
 when a portal's crawl opens.  A worker of a distributed crawl has no archive (it may
 run on another machine), so ``civicnews enqueue --db`` reads the same things with
-the same code (:meth:`IncrementalMiddleware.load`,
-:func:`civicnews.runs.previous_run_complete`, :meth:`FailuresExtension.load_history`)
+the same code (``civicnews.middlewares.archived.ArchiveSnapshot.load``,
+``civicnews.runs.previous_run_complete``, ``civicnews.extensions.failures.read_history``)
 and publishes them as one compressed value per portal, ``civicnews:JOB:PORTAL:archive``:
 
 - the archived articles with their last fetch time, validators and related links,
@@ -12,11 +12,13 @@ and publishes them as one compressed value per portal, ``civicnews:JOB:PORTAL:ar
 - whether the portal's previous run finished (if not, listings are walked in full);
 - the pages whose last fetch failed, with their failure count and ``retry_at``.
 
-Every worker reads it once per portal when the portal's crawl opens
-(:func:`load`).  It is one job's snapshot, not a set that grows from job to job:
-it is dropped with the job's dupefilters when the job is complete, and a new job
-reads the archive afresh.  Compressed, it takes about 70 bytes per archived article
-with its related links (35 KB for a 500-article replica archive).
+Every worker reads it once per portal when the portal's crawl opens (:func:`load`)
+and puts its articles into its own ``ArchiveSnapshot`` (:meth:`PortalState.fill`),
+so what is archived is looked up by the same class in a worker as in a local crawl.
+It is one job's snapshot, not a set that grows from job to job: it is dropped with
+the job's dupefilters when the job is complete, and a new job reads the archive
+afresh.  Compressed, it takes about 70 bytes per archived article with its related
+links (35 KB for a 500-article replica archive).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from civicnews.distributed.keys import JobKeys
+from civicnews.middlewares.archived import ArchiveSnapshot
 
 
 @dataclass
@@ -55,28 +58,43 @@ class PortalState:
         data = json.loads(zlib.decompress(blob).decode("utf-8"))
         return cls(data["known"], data["aliases"], data["complete"], data["failures"])
 
+    @classmethod
+    def from_snapshot(cls, snapshot: ArchiveSnapshot) -> PortalState:
+        """The snapshot's articles, aliases and related links (``complete``, ``failures``
+        left to the caller)."""
+        known: dict[str, list[Any]] = {
+            url: [seen, etag, modified, []] for url, seen, etag, modified in snapshot.articles()
+        }
+        for src, dst, date_raw in snapshot.links():
+            known[src][3].append([dst, date_raw])
+        return cls(known=known, aliases=dict(snapshot.aliases()))
+
+    def fill(self, snapshot: ArchiveSnapshot) -> None:
+        """Put the published articles, aliases and related links into ``snapshot``."""
+        snapshot.add(
+            articles=((url, k[0], k[1], k[2]) for url, k in self.known.items()),
+            aliases=self.aliases.items(),
+            links=((url, to, raw) for url, k in self.known.items() for to, raw in k[3]),
+        )
+
 
 def read_archive(conn: sqlite3.Connection, portal: Any) -> PortalState:
     """The portal's state, read from the archive (read-only ``conn``) by the local crawl's
     own readers."""
     from civicnews.extensions.failures import read_history
-    from civicnews.middlewares.incremental import IncrementalMiddleware
     from civicnews.runs import previous_run_complete
 
-    reader = IncrementalMiddleware("")
-    reader.family = portal.family
-    reader.load(conn, portal.key)
+    snapshot = ArchiveSnapshot(portal.family)
+    try:
+        snapshot.load(conn, portal.key)
+        state = PortalState.from_snapshot(snapshot)
+    finally:
+        snapshot.close()
     tables = {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     history = read_history(conn, portal.key) if "failed_pages" in tables else {}
-    return PortalState(
-        known={
-            url: [k.last_seen_at, k.etag, k.last_modified, [list(r) for r in k.related]]
-            for url, k in reader.known.items()
-        },
-        aliases=dict(reader.aliases),
-        complete=previous_run_complete(conn, portal.key),
-        failures={url: [h.failures, h.retry_at, bool(h.given_up)] for url, h in history.items()},
-    )
+    state.complete = previous_run_complete(conn, portal.key)
+    state.failures = {url: [h.failures, h.retry_at, bool(h.given_up)] for url, h in history.items()}
+    return state
 
 
 def publish(client: Any, keys: JobKeys, portal: str, state: PortalState) -> int:
