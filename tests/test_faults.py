@@ -37,7 +37,7 @@ from civicnews.middlewares.listingdepth import ListingDepthMiddleware
 from civicnews.middlewares.retry import BackoffRetryMiddleware, backoff_delay, retry_after_seconds
 from civicnews.middlewares.urlcleanup import without_tracking
 from civicnews.replica import ReplicaServer
-from civicnews.replica.faults import encode_cp1258
+from civicnews.replica.faults.encodings import encode_cp1258
 from tests.conftest import portal_toml, rows, run_cli
 
 ARTICLES = 30

@@ -25,14 +25,9 @@ from parsel import Selector
 from civicnews.commands.replica import replica
 from civicnews.htmlfix import repair_html
 from civicnews.replica import ReplicaServer
-from civicnews.replica.faults import (
-    CATALOGUE,
-    Fault,
-    FaultSpecError,
-    FaultyRenderer,
-    encode_cp1258,
-    parse_spec,
-)
+from civicnews.replica.faults.encodings import encode_cp1258
+from civicnews.replica.faults.spec import CATALOGUE, Fault, FaultSpecError, parse_spec
+from civicnews.replica.faults.wrapper import FaultyRenderer
 from civicnews.replica.liferay import LISTING_PATH
 from tests.conftest import ROOT
 

@@ -30,7 +30,7 @@ Every response has a correct Content-Length, so HTTP/1.1 keep-alive works.
 Test hooks for unattended crawls, described on :class:`ReplicaServer`: ``conditional`` (every
 200 answer carries ``ETag`` and ``Last-Modified`` and a matching conditional request gets 304),
 ``robots_txt`` (e.g. a ``Crawl-delay``) and ``broken_markup`` (a redesign).
-With ``faults=SPEC`` the site misbehaves on request as ``faults.py`` describes.
+With ``faults=SPEC`` the site misbehaves on request as ``faults/spec.py`` describes.
 """
 
 from __future__ import annotations
@@ -144,7 +144,7 @@ class _Handler(BaseHTTPRequestHandler):
             )
         )
         perform = getattr(response, "perform", None)
-        if perform is not None:  # a fault (faults.py) answers late, partly or not at all
+        if perform is not None:  # a fault (faults/failures.py) answers late, partly or not at all
             perform(self, method)
             return
         self.send_response(response.status)
@@ -256,8 +256,8 @@ class ReplicaServer:
         self.corpus = Corpus(articles, seed)
         self.renderer = renderer_class(family)(self.corpus)
         if faults:
-            # Misbehaviour on request (see faults.py for the SPEC); wraps any family's renderer.
-            from civicnews.replica.faults import FaultyRenderer
+            # Misbehaviour on request (faults/spec.py: the SPEC); wraps any family's renderer.
+            from civicnews.replica.faults.wrapper import FaultyRenderer
 
             self.renderer = FaultyRenderer(self.renderer, faults, seed)
         self._httpd: _HTTPServer | None = None
