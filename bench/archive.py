@@ -36,7 +36,8 @@ from civicnews.archive.search import INDEXES, fts_query
 from civicnews.archive.writer import DEFAULT_COMPRESS_LEVEL, ArchiveWriter, _record
 from civicnews.items import ArticleItem
 from civicnews.pipelines.store import StorePipeline
-from civicnews.replica.content import Corpus, Figure, Paragraph, Table
+from civicnews.replica.article import Figure, Paragraph, Table
+from civicnews.replica.content import Corpus
 from civicnews.replica.liferay import LiferayRenderer
 
 BASE = "http://127.0.0.1:8080"

@@ -23,8 +23,10 @@ from parsel import Selector
 
 from civicnews.commands.replica import replica
 from civicnews.replica import PortInUseError, ReplicaError, ReplicaServer
-from civicnews.replica.content import RELATED_TITLE, SEED_CAPTION, Corpus, slugify
+from civicnews.replica.content import Corpus
+from civicnews.replica.corpus_text import RELATED_TITLE, SEED_CAPTION
 from civicnews.replica.liferay import LISTING_PATH, NAMESPACE
+from civicnews.replica.titles import slugify
 
 SEED_TITLE = (
     "Quận Bắc Từ Liêm sơ kết 05 năm về đẩy mạnh phong trào bảo vệ an ninh Tổ quốc trong tình hình"

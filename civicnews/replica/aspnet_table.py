@@ -45,7 +45,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-from civicnews.replica.content import (
+from civicnews.replica.article import (
     Article,
     ArticleMeta,
     AuthorLine,
@@ -53,7 +53,6 @@ from civicnews.replica.content import (
     Figure,
     Paragraph,
     Table,
-    slugify,
 )
 from civicnews.replica.markup import attr, text, word_paragraph, word_table
 from civicnews.replica.renderer import (
@@ -63,6 +62,7 @@ from civicnews.replica.renderer import (
     pixel_response,
     robots_allow_all,
 )
+from civicnews.replica.titles import slugify
 
 SITE_NAME = "Cổng thông tin điện tử quận Bắc Từ Liêm"
 CATEGORY = "Tin hoạt động"

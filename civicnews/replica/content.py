@@ -15,7 +15,9 @@ Fixed points every corpus of 10 or more articles contains:
 Only the newest 40% (at most ``MAX_LISTED``) are on listing pages; older articles are reachable only
 through related blocks, which always link the next three older articles.
 
-Renderers (one per CMS family) turn an :class:`Article` into markup; nothing here knows about HTML.
+Renderers (one per CMS family) turn an :class:`~civicnews.replica.article.Article` into markup;
+nothing here knows about HTML. The words come from ``corpus_text.py`` (the data files), the
+titles from ``titles.py``.
 """
 
 from __future__ import annotations
@@ -24,11 +26,36 @@ import functools
 import math
 import random
 import re
-import tomllib
-import unicodedata
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from importlib import resources
+
+from civicnews.replica.article import (
+    Article,
+    ArticleMeta,
+    AuthorLine,
+    Block,
+    Figure,
+    Paragraph,
+    Table,
+)
+from civicnews.replica.corpus_text import (
+    AUTHORS,
+    CAPTIONS,
+    EXTRA_PARAGRAPHS,
+    KEY8_LEAD,
+    NAMES,
+    ORGS,
+    RELATED_TITLE,
+    ROLES,
+    SEED_CAPTION,
+    SENTENCES,
+    SOURCES,
+    TABLE_ROWS,
+    TITLE_TEMPLATES,
+    WARDS,
+    seed_article,
+    seed_title,
+)
+from civicnews.replica.titles import Titles, slugify
 
 VN_TZ = timezone(timedelta(hours=7))
 
@@ -48,179 +75,10 @@ MAX_SLOT_MINUTES = 26 * 60
 #: is ``ARTICLE_ID_BASE - ARTICLE_ID_STEP * key``.
 ARTICLE_ID_BASE, ARTICLE_ID_STEP = 3_000_000, 17
 
-SEED_CAPTION = "Đồng chí Nguyễn Kim Vinh - Phó Chủ tịch UBND quận phát biểu tại hội nghị"
-RELATED_TITLE = "Kết quả bình chọn “Hàng Việt Nam được người tiêu dùng yêu thích”"
-
-
-def _load_text() -> dict:
-    """The corpus' text tables (``data/corpus.toml``): wards, title templates, sentences..."""
-    data = resources.files("civicnews.replica").joinpath("data/corpus.toml").read_text("utf-8")
-    return tomllib.loads(data)
-
-
-_TEXT = _load_text()
-WARDS: tuple[str, ...] = tuple(_TEXT["wards"])
-# Title templates: (template, number base, number step, topic phrases, lead sentence); see the
-# data file for how a title is made and parsed back.
-_TITLE_TEMPLATES: tuple[tuple[str, int, int, tuple[str, ...], str], ...] = tuple(
-    (t["template"], t["base"], t["step"], tuple(t["topics"]), t["lead"]) for t in _TEXT["titles"]
-)
-
-_T = len(_TITLE_TEMPLATES)
-_W = len(WARDS)
-_X = 8  # topics per template
-_R = 100  # numbers per (template, ward, topic)
-#: Size of the title space; must exceed MAX_ARTICLES so the key -> title map is injective.
-_TITLE_SPACE = _T * _W * _X * _R
-_TITLE_MULT = 48271  # coprime with _TITLE_SPACE (2^7 * 3 * 5^2 * 13)
-_TITLE_MULT_INV = pow(_TITLE_MULT, -1, _TITLE_SPACE)
-
-_KEY8_LEAD: str = _TEXT["key8_lead"]
-# General body sentences; slots are filled per sentence by `_fill`.
-_SENTENCES: tuple[str, ...] = tuple(_TEXT["sentences"])
-_NAMES: tuple[str, ...] = tuple(_TEXT["names"])
-_ROLES: tuple[str, ...] = tuple(_TEXT["roles"])
-_ORGS: tuple[str, ...] = tuple(_TEXT["orgs"])
-_CAPTIONS: tuple[str, ...] = tuple(_TEXT["captions"])
-_TABLE_ROWS: tuple[str, ...] = tuple(_TEXT["table_rows"])
-_AUTHORS: tuple[str, ...] = tuple(_TEXT["authors"])
-_SOURCES: tuple[str, ...] = tuple(_TEXT["sources"])
-#: Extra paragraphs by key mod 10, for search ranking tests (see the data file).
-_EXTRA_PARAGRAPHS: dict[int, tuple[str, ...]] = {
-    int(k): tuple(v) for k, v in _TEXT["extra_paragraphs"].items()
-}
-
-
-# --- body blocks: family-agnostic; a renderer decides the markup -------------------------------
-
-
-@dataclass(frozen=True)
-class Paragraph:
-    """A body paragraph; the renderer joins `sentences` with a space (or a no-break space)."""
-
-    sentences: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Figure:
-    """A photo with its caption paragraph underneath (the caption is body text)."""
-
-    name: str
-    uuid: str
-    file_time_ms: int
-    caption: str
-
-
-@dataclass(frozen=True)
-class Table:
-    """A Word-pasted results table: a header row, then data rows (all cells are text)."""
-
-    header: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-
-
-@dataclass(frozen=True)
-class AuthorLine:
-    """The last right-aligned bold line; `source` ("Báo Hà Nội mới") is printed as (Nguồn: …)."""
-
-    author: str
-    source: str | None
-
-
-Block = Paragraph | Figure | Table | AuthorLine
-
-
-@dataclass(frozen=True)
-class ArticleMeta:
-    """What listings, related blocks and the ground truth need; cheap to compute."""
-
-    key: int
-    title: str
-    published: datetime
-    #: False for the ~1 in 9 listed articles whose page prints no date (listing shows the day).
-    date_on_page: bool
-    #: The date line is pasted as the first body paragraph instead of the metadata area.
-    date_in_body: bool
-    author: str | None
-    source: str | None
-    lead: str
-    snippets: tuple[str, ...]
-    related: tuple[int, ...]
-    listed: bool
-    views: int
-    #: Indexes into the sentence pool already used by the snippets (the body avoids repeating them).
-    sentence_ids: tuple[int, ...]
-    #: A numeric CMS id (journal article id, item id), unique and descending with the key.
-    article_id: int
-
-
-@dataclass(frozen=True)
-class Article:
-    meta: ArticleMeta
-    blocks: tuple[Block, ...] = field(default=())
-
-
-# --- text helpers -------------------------------------------------------------------------------
-
-
-def slugify(text: str) -> str:
-    """ASCII slug: strip diacritics (đ -> d, which has no decomposition), lower case, hyphens."""
-    text = text.replace("đ", "d").replace("Đ", "D")
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-
 
 def split_sentences(paragraph: str) -> list[str]:
     """Split on '. ' followed by a capital letter; good enough for the generated text."""
     return re.split(r"(?<=[.;:])\s+(?=[A-ZÀ-ỸĐ])", paragraph)
-
-
-@functools.cache
-def _seed_article() -> tuple[str, str, tuple[str, ...], str, str]:
-    """Parse data/seed-article.txt: title, date line, body paragraphs, author, related title."""
-    text = resources.files("civicnews.replica").joinpath("data/seed-article.txt").read_text("utf-8")
-    lines = [line.strip() for line in text.splitlines()]
-    lines = [line for line in lines if line]
-    title, date_line = lines[0], lines[1]
-    heading = lines.index("Các tin tức khác")
-    author = lines[heading - 1]
-    paragraphs = tuple(lines[2 : heading - 1])
-    related = lines[heading + 1]
-    # Fail loudly if the data file drifts from what the replica promises.
-    assert SEED_CAPTION in paragraphs and related == RELATED_TITLE, "seed-article.txt changed"
-    return title, date_line, paragraphs, author, related
-
-
-def seed_title() -> str:
-    return _seed_article()[0]
-
-
-def _decode_title_index(idx: int) -> tuple[int, int, int, int]:
-    t, idx = idx % _T, idx // _T
-    w, idx = idx % _W, idx // _W
-    x, n = idx % _X, idx // _X
-    return t, w, x, n
-
-
-def _title_from_parts(t: int, w: int, x: int, n: int) -> str:
-    template, base, step, topics, _lead = _TITLE_TEMPLATES[t]
-    return template.format(ward=WARDS[w], x=topics[x], n=base + step * n)
-
-
-@functools.cache
-def _slug_patterns() -> tuple[tuple[int, re.Pattern[str], dict[str, int]], ...]:
-    """One regex per title template over slugs, to parse a slug back into its title parts."""
-    ward_slugs = {slugify(ward): i for i, ward in enumerate(WARDS)}
-    patterns = []
-    for t, (template, _base, _step, topics, _lead) in enumerate(_TITLE_TEMPLATES):
-        skeleton = slugify(template.format(ward="qqwardqq", x="qqtopicqq", n="qqnqq"))
-        topic_slugs = {slugify(topic): i for i, topic in enumerate(topics)}
-        regex = re.escape(skeleton)
-        regex = regex.replace("qqwardqq", "(?P<ward>" + "|".join(ward_slugs) + ")")
-        regex = regex.replace("qqtopicqq", "(?P<topic>" + "|".join(topic_slugs) + ")")
-        regex = regex.replace("qqnqq", r"(?P<n>\d+)")
-        patterns.append((t, re.compile(regex), topic_slugs))
-    return tuple(patterns)
 
 
 # --- the corpus ---------------------------------------------------------------------------------
@@ -243,14 +101,11 @@ class Corpus:
         # Spread large corpora over 2008..2018 instead of going back centuries.
         span = int((SEED_DATETIME - OLDEST_DATETIME).total_seconds() // 60)
         self.slot_minutes = max(10, min(MAX_SLOT_MINUTES, span // (articles - self.seed_key)))
-        self._title_offset = (seed * 2654435761) % _TITLE_SPACE
+        self._titles = Titles(seed)
         self.meta = functools.lru_cache(maxsize=8192)(self._meta)
         self.article = functools.lru_cache(maxsize=512)(self._article)
 
     # -- titles ---------------------------------------------------------------------------------
-
-    def _title_parts(self, key: int) -> tuple[int, int, int, int]:
-        return _decode_title_index((key * _TITLE_MULT + self._title_offset) % _TITLE_SPACE)
 
     def key_for_article_id(self, value: str) -> int | None:
         """The key of a numeric article id as a URL writes it, or None."""
@@ -266,30 +121,19 @@ class Corpus:
             return seed_title()
         if key == self.seed_key + 1:
             return RELATED_TITLE
-        return _title_from_parts(*self._title_parts(key))
+        return self._titles.title(key)
 
     def _ward(self, key: int) -> str | None:
         if key in (self.seed_key, self.seed_key + 1):
             return None
-        return WARDS[self._title_parts(key)[1]]
+        return WARDS[self._titles.parts(key)[1]]
 
     def key_for_slug(self, slug: str) -> int | None:
         """The key whose title slugifies to `slug`, or None; O(templates), no lookup table."""
         for key in (self.seed_key, self.seed_key + 1):
             if slug == slugify(self.title(key)):
                 return key
-        for t, pattern, topic_slugs in _slug_patterns():
-            match = pattern.fullmatch(slug)
-            if not match:
-                continue
-            _template, base, step, _topics, _lead = _TITLE_TEMPLATES[t]
-            shown = int(match["n"])
-            if (shown - base) % step or not 0 <= (shown - base) // step < _R:
-                continue
-            w = [slugify(ward) for ward in WARDS].index(match["ward"])
-            x = topic_slugs[match["topic"]]
-            idx = t + _T * (w + _W * (x + _X * ((shown - base) // step)))
-            key = ((idx - self._title_offset) * _TITLE_MULT_INV) % _TITLE_SPACE
+        for key in self._titles.candidates(slug):
             # The parse may be ambiguous in theory; the round trip makes it exact.
             if key < self.count and slugify(self.title(key)) == slug:
                 return key
@@ -331,7 +175,7 @@ class Corpus:
         event_day = published - timedelta(days=rng.randrange(1, 3))  # reported a day or two later
         slots = _Slots(rng, event_day, self._ward(key))
         if is_seed:
-            _t, _d, paragraphs, author, _r = _seed_article()
+            _t, _d, paragraphs, author, _r = seed_article()
             lead = split_sentences(paragraphs[0])[0]
             snippets = (
                 lead,
@@ -344,20 +188,20 @@ class Corpus:
             picks = []
         else:
             if key == self.seed_key + 1:
-                lead = _KEY8_LEAD.format(**slots.values(rng))
+                lead = KEY8_LEAD.format(**slots.values(rng))
             else:
-                t, w, x, n = self._title_parts(key)
-                _tmpl, base, step, topics, lead_tmpl = _TITLE_TEMPLATES[t]
+                t, w, x, n = self._titles.parts(key)
+                _tmpl, base, step, topics, lead_tmpl = TITLE_TEMPLATES[t]
                 values = slots.values(rng) | {
                     "ward": WARDS[w],
                     "x": topics[x],
                     "n": base + step * n,
                 }
                 lead = lead_tmpl.format(**values)
-            picks = rng.sample(range(len(_SENTENCES)), 2)
-            snippets = (lead, *(_SENTENCES[i].format(**slots.values(rng)) for i in picks))
-            author = rng.choice(_AUTHORS) if rng.random() < 0.85 else None
-            source = rng.choice(_SOURCES) if author and rng.random() < 0.25 else None
+            picks = rng.sample(range(len(SENTENCES)), 2)
+            snippets = (lead, *(SENTENCES[i].format(**slots.values(rng)) for i in picks))
+            author = rng.choice(AUTHORS) if rng.random() < 0.85 else None
+            source = rng.choice(SOURCES) if author and rng.random() < 0.25 else None
             views = rng.randrange(40, 3000)
         # Related: the next three older articles (so everything is reachable), then 2-3 others.
         nxt = [k for k in range(key + 1, key + 4) if k < self.count]
@@ -390,21 +234,21 @@ class Corpus:
             return Article(meta, self._seed_blocks(meta, rng))
         slots = _Slots(rng, meta.published - timedelta(days=1), self._ward(key))
         used = set(meta.snippets)
-        free = [i for i in range(len(_SENTENCES)) if i not in meta.sentence_ids]
+        free = [i for i in range(len(SENTENCES)) if i not in meta.sentence_ids]
         rng.shuffle(free)
         paragraphs: list[list[str]] = []
         for p in range(rng.randint(3, 8)):
             sentences = [meta.lead] if p == 0 else []
             for _ in range(rng.randint(1, 3) if p else rng.randint(0, 2)):
-                sentence = _SENTENCES[free.pop()].format(**slots.values(rng))
+                sentence = SENTENCES[free.pop()].format(**slots.values(rng))
                 if sentence not in used:
                     sentences.append(sentence)
                     used.add(sentence)
-            paragraphs.append(sentences or [_SENTENCES[free.pop()].format(**slots.values(rng))])
+            paragraphs.append(sentences or [SENTENCES[free.pop()].format(**slots.values(rng))])
         # The snippet sentences must appear verbatim: second paragraph and last paragraph.
         paragraphs[1].insert(rng.randint(0, len(paragraphs[1])), meta.snippets[1])
         paragraphs[-1].append(meta.snippets[2])
-        extra = _EXTRA_PARAGRAPHS.get(key % 10)
+        extra = EXTRA_PARAGRAPHS.get(key % 10)
         if extra:
             own = random.Random(f"{self.seed}:{key}:extra")
             fill = _Slots(own, meta.published - timedelta(days=1), self._ward(key)).values(own)
@@ -413,14 +257,14 @@ class Corpus:
         if rng.random() < 0.2:
             blocks.insert(rng.randint(2, len(blocks)), self._table(rng))
         if rng.random() < 0.35:
-            caption = rng.choice(_CAPTIONS).format(**slots.values(rng))
+            caption = rng.choice(CAPTIONS).format(**slots.values(rng))
             blocks.insert(rng.randint(1, 2), self._figure(meta, rng, caption))
         if meta.author:
             blocks.append(AuthorLine(meta.author, meta.source))
         return Article(meta, tuple(blocks))
 
     def _seed_blocks(self, meta: ArticleMeta, rng: random.Random) -> tuple[Block, ...]:
-        _t, _d, paragraphs, author, _r = _seed_article()
+        _t, _d, paragraphs, author, _r = seed_article()
         blocks: list[Block] = []
         for paragraph in paragraphs:
             if paragraph == SEED_CAPTION:
@@ -442,7 +286,7 @@ class Corpus:
     @staticmethod
     def _table(rng: random.Random) -> Table:
         rows = []
-        for i, label in enumerate(rng.sample(_TABLE_ROWS, rng.randint(3, 5)), start=1):
+        for i, label in enumerate(rng.sample(TABLE_ROWS, rng.randint(3, 5)), start=1):
             plan = rng.randrange(10, 300)
             done = rng.randrange(plan // 2, plan + 20)
             rows.append((str(i), label, str(plan), str(done), f"{100 * done / plan:.1f}"))
@@ -484,9 +328,9 @@ class _Slots:
         return {
             "ward": self.ward,
             "ward2": rng.choice([w for w in WARDS if w != self.ward]),
-            "org": rng.choice(_ORGS),
-            "name": rng.choice(_NAMES),
-            "role": rng.choice(_ROLES),
+            "org": rng.choice(ORGS),
+            "name": rng.choice(NAMES),
+            "role": rng.choice(ROLES),
             "n1": rng.randrange(3, 40),
             "n2": rng.randrange(2, 60),
             "big": rng.randrange(120, 9000),

@@ -54,8 +54,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, unquote
 
-from civicnews.replica.content import (
-    WARDS,
+from civicnews.replica.article import (
     Article,
     ArticleMeta,
     AuthorLine,
@@ -63,8 +62,8 @@ from civicnews.replica.content import (
     Figure,
     Paragraph,
     Table,
-    slugify,
 )
+from civicnews.replica.corpus_text import WARDS
 from civicnews.replica.markup import attr, text
 from civicnews.replica.renderer import (
     Renderer,
@@ -73,6 +72,7 @@ from civicnews.replica.renderer import (
     pixel_response,
     robots_allow_all,
 )
+from civicnews.replica.titles import slugify
 
 CATEGORY_SLUG = "tin-tuc-su-kien"
 CATEGORY_LABEL = "Tin tức - Sự kiện"

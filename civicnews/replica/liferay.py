@@ -54,7 +54,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from urllib.parse import parse_qs, quote, unquote
 
-from civicnews.replica.content import (
+from civicnews.replica.article import (
     Article,
     ArticleMeta,
     AuthorLine,
@@ -62,7 +62,6 @@ from civicnews.replica.content import (
     Figure,
     Paragraph,
     Table,
-    slugify,
 )
 from civicnews.replica.markup import attr, text
 from civicnews.replica.renderer import (
@@ -72,6 +71,7 @@ from civicnews.replica.renderer import (
     pixel_response,
     robots_allow_all,
 )
+from civicnews.replica.titles import slugify
 
 INSTANCE_ID = "aB3xK9LmQw2Z"
 PORTLET_ID = f"101_INSTANCE_{INSTANCE_ID}"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from html import escape
 
-from civicnews.replica.content import Table
+from civicnews.replica.article import Table
 
 _SPAN = '<span lang="VI" style="font-size:14.0pt;font-family:&quot;Times New Roman&quot;">'
 

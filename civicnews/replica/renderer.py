@@ -1,7 +1,8 @@
 """What a replica family is made of, below the server: its HTTP answers and its base class.
 
 Every family module (``liferay.py``, ``sharepoint.py``...), the faults and the server import
-this module; it imports nothing of the replica but the corpus, so no two rooms import each other.
+this module; it imports nothing of the replica but the corpus and the article model, so no two
+rooms import each other.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from civicnews.replica.content import ArticleMeta, Corpus
+from civicnews.replica.article import ArticleMeta
+from civicnews.replica.content import Corpus
 
 HTML = "text/html; charset=utf-8"
 

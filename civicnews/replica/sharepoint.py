@@ -47,7 +47,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote
 
-from civicnews.replica.content import (
+from civicnews.replica.article import (
     Article,
     ArticleMeta,
     AuthorLine,
