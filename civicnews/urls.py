@@ -45,7 +45,11 @@ _HANOI_ARTICLE = re.compile(r"^/(?:[^/]+/)*[^/]*?-?(\d{14,19})\.htm$")
 _SESSION_PATH = re.compile(r";(jsessionid|phpsessid|sid)=[^/?#]*", re.I)
 
 
-@lru_cache(maxsize=65536)  # the same links recur on every page of a portal
+# The same links recur on nearby pages (a listing's entries, then those articles'
+# related links), so a small cache catches the reuse: on a 3,000-article crawl 4,096
+# entries hit as often as 65,536 did (32,296 against 32,370 hits), while 65,536
+# entries of URL strings held ~40 MB that grew with the crawl until full (issue 15).
+@lru_cache(maxsize=4096)
 def canonical_url(url: str, family: str = "generic") -> str:
     """The archive key of ``url`` on a portal of ``family``."""
     parts = urlsplit(url.strip())
