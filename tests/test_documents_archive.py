@@ -135,6 +135,17 @@ def test_extract_without_an_archive_is_one_line_exit_1(tmp_path):
     ]
 
 
+def test_extract_in_a_missing_directory_names_the_missing_archive(tmp_path):
+    # The lock file cannot be made there either; the line must name what is missing.
+    missing = tmp_path / "no such dir" / "x.db"
+    done = run_cli("extract", "--db", str(missing))
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        f"Error: no archive at {missing}: run `civicnews crawl` first or pass --db"
+    ]
+    assert not missing.parent.exists()
+
+
 def search(path, *args):
     done = run_cli("search", *args, "--db", str(path), "--json")
     assert done.returncode == 0, done.stderr

@@ -109,6 +109,14 @@ def archive_uri(path: str | Path, **params: str | int) -> str:
     return f"{uri}?{urlencode(params)}" if params else uri
 
 
+def require_archive(path: str | Path) -> None:
+    """Refuse, in one line, a ``path`` where nothing is: commands that read or take the
+    archive's lock call it first (the lock file cannot be made in a missing directory,
+    and saying so would hide that the archive itself is missing)."""
+    if not Path(path).exists():
+        raise ArchiveError(f"no archive at {path}: run `civicnews crawl` first or pass --db")
+
+
 def connect(
     path: str | Path, *, create: bool = True, readonly: bool = False
 ) -> sqlite_utils.Database:
@@ -119,8 +127,8 @@ def connect(
     path = Path(path)
     if readonly:
         return sqlite_utils.Database(open_readonly(path))
-    if not create and not path.exists():
-        raise ArchiveError(f"no archive at {path}: run `civicnews crawl` first or pass --db")
+    if not create:
+        require_archive(path)
     if create and not path.parent.exists():
         raise ArchiveError(f"cannot create archive {path}: directory {path.parent} does not exist")
     conn = None
@@ -171,8 +179,7 @@ def open_readonly(path: str | Path) -> sqlite3.Connection:
     a crawl creates or upgrades archives).  Transactions are explicit (``BEGIN``).
     """
     path = Path(path)
-    if not path.exists():
-        raise ArchiveError(f"no archive at {path}: run `civicnews crawl` first or pass --db")
+    require_archive(path)
     if path.is_dir():
         raise ArchiveError(f"{path} is a directory, not an archive: pass the archive file as --db")
     try:

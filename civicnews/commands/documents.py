@@ -14,7 +14,7 @@ import sys
 import click
 
 from civicnews.archive import ArchiveError, connect
-from civicnews.archive.db import explain
+from civicnews.archive.db import explain, require_archive
 from civicnews.commands.options import db_option
 from civicnews.documents.result import STATUSES
 from civicnews.documents.sandbox import MEMORY_MB, TIMEOUT, Extractor
@@ -63,6 +63,7 @@ def extract(db, again, limit, timeout, memory_mb, quiet, as_json) -> None:
         if show:
             click.echo(f"\rextract: {done:,}/{total:,} files", nl=False, err=True)
 
+    require_archive(db)
     try:
         with ArchiveLock(db, argv=sys.argv):
             conn = connect(db, create=False).conn
