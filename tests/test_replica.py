@@ -25,7 +25,7 @@ from civicnews.commands.replica import replica
 from civicnews.replica import PortInUseError, ReplicaError, ReplicaServer
 from civicnews.replica.content import Corpus
 from civicnews.replica.corpus_text import RELATED_TITLE, SEED_CAPTION
-from civicnews.replica.liferay import LISTING_PATH, NAMESPACE
+from civicnews.replica.liferay_site import LISTING_PATH, NAMESPACE
 from civicnews.replica.titles import slugify
 
 SEED_TITLE = (

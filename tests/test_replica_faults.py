@@ -28,7 +28,7 @@ from civicnews.replica import ReplicaServer
 from civicnews.replica.faults.encodings import encode_cp1258
 from civicnews.replica.faults.spec import CATALOGUE, Fault, FaultSpecError, parse_spec
 from civicnews.replica.faults.wrapper import FaultyRenderer
-from civicnews.replica.liferay import LISTING_PATH
+from civicnews.replica.liferay_site import LISTING_PATH
 from tests.conftest import ROOT
 
 
