@@ -16,7 +16,7 @@ from parsel import Selector
 
 from civicnews.parsers import parse_page
 from civicnews.replica import ReplicaServer
-from civicnews.replica.hanoi_platform import (
+from civicnews.replica.hanoi_site import (
     API_PATH,
     CATEGORY_SLUG,
     LANGUAGE_ID,
