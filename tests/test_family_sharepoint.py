@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from civicnews.replica import ReplicaServer
-from civicnews.replica.sharepoint import ARTICLE_PATH, CATEGORY
+from civicnews.replica.sharepoint_site import ARTICLE_PATH, CATEGORY
 from tests.conftest import rows
 from tests.family_e2e import (
     assert_each_article_once,

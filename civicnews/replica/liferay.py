@@ -67,7 +67,7 @@ from civicnews.replica.liferay_site import (
     format_date,
     format_day,
     listing_path,
-    page,
+    page_frame,
     portlet,
 )
 from civicnews.replica.markup import attr, text
@@ -122,7 +122,7 @@ class LiferayRenderer(Renderer):
         if path in STUB_PAGES:
             label = STUB_PAGES[path]
             main = portlet(label, f"<h2>{label}</h2><p>Nội dung đang được cập nhật.</p>")
-            return html_response(page(label, path, [(path, label)], main))
+            return html_response(page_frame(label, path, [(path, label)], main))
         return html_response(self._not_found(path), 404)
 
     # -- pages ----------------------------------------------------------------------------------
@@ -140,7 +140,7 @@ class LiferayRenderer(Renderer):
             f"<ul>{''.join(items)}</ul>"
             f'<a class="view-all" href="{LISTING_PATH}">Xem tất cả</a></div>'
         )
-        return page("Trang chủ", "/", [], main)
+        return page_frame("Trang chủ", "/", [], main)
 
     def _listing(self, params: dict[str, list[str]]) -> Response:
         cur = _int_param(params, NAMESPACE + "cur", 1, 1, 10**6)
@@ -164,7 +164,7 @@ class LiferayRenderer(Renderer):
         )
         main = portlet("Tin tức - Sự kiện", body)
         crumbs = [(LISTING_PATH, "Tin tức - Sự kiện")]
-        return html_response(page("Tin tức - Sự kiện", LISTING_PATH, crumbs, main))
+        return html_response(page_frame("Tin tức - Sự kiện", LISTING_PATH, crumbs, main))
 
     def _abstract(self, meta: ArticleMeta, redirect: str) -> str:
         href = attr(f"{self.article_path(meta.key)}?redirect={redirect}")
@@ -189,7 +189,7 @@ class LiferayRenderer(Renderer):
             '<div class="portlet-msg-error">Không tìm thấy trang bạn yêu cầu: '
             f"<code>{text(path)}</code></div>",
         )
-        return page("Không tìm thấy trang", "", [], main)
+        return page_frame("Không tìm thấy trang", "", [], main)
 
 
 # --- markup helpers -----------------------------------------------------------------------------

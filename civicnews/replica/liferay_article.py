@@ -22,7 +22,7 @@ from civicnews.replica.liferay_site import (
     NAMESPACE,
     format_date,
     format_day,
-    page,
+    page_frame,
     portlet,
 )
 from civicnews.replica.markup import attr, text
@@ -88,7 +88,7 @@ def article_page(renderer: Renderer, article: Article, params: dict[str, list[st
     related = _related(renderer, meta, path)
     main = portlet("Tin tức - Sự kiện", full) + related
     crumbs = [(LISTING_PATH, "Tin tức - Sự kiện"), (path, meta.title)]
-    return page(f"{meta.title} - Tin tức - Sự kiện", LISTING_PATH, crumbs, main)
+    return page_frame(f"{meta.title} - Tin tức - Sự kiện", LISTING_PATH, crumbs, main)
 
 
 def _related(renderer: Renderer, meta: ArticleMeta, path: str) -> str:

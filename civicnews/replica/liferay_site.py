@@ -51,7 +51,7 @@ def listing_path(cur: int, delta: int = DEFAULT_DELTA) -> str:
     )
 
 
-def page(title: str, section: str, crumbs: list[tuple[str, str]], main: str) -> str:
+def page_frame(title: str, section: str, crumbs: list[tuple[str, str]], main: str) -> str:
     """The whole page around `main`: banner, menu (`section` selected), breadcrumb `crumbs`,
     sidebar and footer."""
     menu = "".join(

@@ -36,6 +36,8 @@ Map of the fake site (links in pages are root-relative, except image sources: se
 ``/gioi-thieu/Pages/default.aspx``, ``/van-ban/Pages/default.aspx``,
 ``/lien-he/Pages/default.aspx``: stubs.
 ``/tin-tuc/PublishingImages/…``: a 1x1 GIF. ``/robots.txt``: allow all. Anything else: 404.
+
+The URL scheme, date formats and the page frame every page shares are in ``sharepoint_site.py``.
 """
 
 from __future__ import annotations
@@ -43,7 +45,6 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote
 
@@ -64,44 +65,24 @@ from civicnews.replica.renderer import (
     pixel_response,
     robots_allow_all,
 )
-
-SITE_NAME = "Cổng thông tin điện tử quận Bắc Từ Liêm"
-CATE_ID = 14
-CATEGORY = "Tin hoạt động"
-LISTING_PATH = "/tin-tuc/Pages/danh-sach.aspx"
-ARTICLE_PATH = "/tin-tuc/Pages/chi-tiet.aspx"
-IMAGE_PREFIX = "/tin-tuc/PublishingImages/"
-PER_PAGE = 10
-WEBPART = "ctl00_SPWebPartManager1_g_5c3d1e2a_7f41_4b8e_9a6d_0e2f3b4c5d6e"
-OTHER_WEBPART = "ctl00_SPWebPartManager1_g_9a8b7c6d_1e2f_4a3b_8c9d_112233445566"
-LIST_WEBPART = "ctl00_SPWebPartManager1_g_0f1e2d3c_4b5a_4697_8877_665544332211"
-
-MENU = (
-    ("/Pages/default.aspx", "Trang chủ"),
-    ("/gioi-thieu/Pages/default.aspx", "Giới thiệu"),
-    (f"{LISTING_PATH}?CateID={CATE_ID}", "Tin tức - Sự kiện"),
-    ("/van-ban/Pages/default.aspx", "Văn bản"),
-    ("/lien-he/Pages/default.aspx", "Liên hệ"),
+from civicnews.replica.sharepoint_site import (
+    ARTICLE_PATH,
+    CATE_ID,
+    CATEGORY,
+    IMAGE_PREFIX,
+    LIST_WEBPART,
+    LISTING_PATH,
+    OTHER_WEBPART,
+    PER_PAGE,
+    STUB_PAGES,
+    WEBPART,
+    format_date,
+    format_day_short,
+    format_day_spaced,
+    listing_path,
+    not_found,
+    page_frame,
 )
-STUB_PAGES = {path: label for path, label in MENU[1:] if "?" not in path}
-
-def format_date(dt: datetime) -> str:
-    """SharePoint's date, built from its parts without padding: ``1/12/2018 9:7``."""
-    return f"{dt.day}/{dt.month}/{dt.year} {dt.hour}:{dt.minute}"
-
-
-def format_day_spaced(dt: datetime) -> str:
-    """``Ngày 01 - 12 - 2018`` (listings and the related panel)."""
-    return f"Ngày {dt:%d - %m - %Y}"
-
-
-def format_day_short(dt: datetime) -> str:
-    """``Ngày 1/12/2018`` (the "Các tin khác" web part)."""
-    return f"Ngày {dt.day}/{dt.month}/{dt.year}"
-
-
-def listing_path(page: int = 1) -> str:
-    return f"{LISTING_PATH}?CateID={CATE_ID}" + (f"&Page={page}" if page > 1 else "")
 
 
 class SharePointRenderer(Renderer):
@@ -153,8 +134,8 @@ class SharePointRenderer(Renderer):
             return pixel_response()
         if path in STUB_PAGES:
             label = STUB_PAGES[path]
-            return html_response(self._page(label, [], f"<h2>{label}</h2><p>Đang cập nhật.</p>"))
-        return html_response(self._page("Không tìm thấy trang", [], _not_found(path)), 404)
+            return html_response(page_frame(label, [], f"<h2>{label}</h2><p>Đang cập nhật.</p>"))
+        return html_response(page_frame("Không tìm thấy trang", [], not_found(path)), 404)
 
     # -- pages ----------------------------------------------------------------------------------
 
@@ -167,7 +148,7 @@ class SharePointRenderer(Renderer):
             '<div class="ms-WPBody"><div class="top_F">Tin mới</div>'
             f'<ul>{items}</ul><a href="{attr(listing_path())}">Xem tất cả</a></div>'
         )
-        return self._page("Trang chủ", [], main)
+        return page_frame("Trang chủ", [], main)
 
     def _listing(self, params: dict[str, str]) -> str:
         try:
@@ -203,7 +184,7 @@ class SharePointRenderer(Renderer):
             f'<div class="inner_content_subpage">{entries}</div>{pager}</div></div>'
         )
         crumbs = [(listing_path(), CATEGORY)]
-        return self._page(CATEGORY, crumbs, main)
+        return page_frame(CATEGORY, crumbs, main)
 
     def _entry(self, meta: ArticleMeta, source: str) -> str:
         href = attr(f"{self.article_path(meta.key)}&CateID={CATE_ID}&Source={source}")
@@ -266,7 +247,7 @@ class SharePointRenderer(Renderer):
 </div></div></div>
 {other}"""
         crumbs = [(listing_path(), CATEGORY)]
-        return self._page(meta.title, crumbs, main)
+        return page_frame(meta.title, crumbs, main)
 
     def _related(self, meta: ArticleMeta) -> tuple[str, str]:
         """(the pnTinLienQuan panel, the "Các tin khác" web part), either possibly empty."""
@@ -354,63 +335,3 @@ class SharePointRenderer(Renderer):
                 f'<p style="text-align: right;"><em>{source}</em></p>'
             )
         raise TypeError(f"unknown block {block!r}")
-
-    # -- chrome ---------------------------------------------------------------------------------
-
-    def _page(self, title: str, crumbs: list[tuple[str, str]], main: str) -> str:
-        menu = "".join(f'<li><a href="{attr(p)}">{label}</a></li>' for p, label in MENU)
-        trail = '<span><a href="/Pages/default.aspx">Trang chủ</a></span>' + "".join(
-            f'<span> &gt; </span><span><a href="{attr(p)}">{text(label)}</a></span>'
-            for p, label in crumbs
-        )
-        return f"""<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" \
-"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">
-<html dir="ltr" lang="vi-VN">
-<head><meta name="GENERATOR" content="Microsoft SharePoint" />
-<meta http-equiv="Content-type" content="text/html; charset=utf-8" />
-<title>
-	{text(title)}
-</title>
-<link rel="stylesheet" type="text/css" href="/_layouts/1066/styles/Themable/corev4.css" />
-<script type="text/javascript">var _spPageContextInfo = {{webServerRelativeUrl: "\\u002ftin-tuc",
-webLanguage: 1066, currentLanguage: 1066}};</script>
-</head>
-<body scroll="no" onload="javascript:_spBodyOnLoadWrapper();" class="v4master">
-<form name="aspnetForm" method="post" action="#" id="aspnetForm">
-<div><input type="hidden" name="__VIEWSTATE" id="__VIEWSTATE"
- value="/wEPDwUBMA9kFgJmD2QWAgIBD2QWBAIBD2QWAgIFD2QWAmYPZBYCAgEPFgIeE1ByZXZpb3Vz" /></div>
-<div id="s4-workspace"><div id="s4-bodyContainer">
-<div class="header"><a href="/Pages/default.aspx"><img src="{IMAGE_PREFIX}banner.jpg"
- alt="{SITE_NAME}" /></a></div>
-<div class="menu-horizontal"><ul>{menu}</ul></div>
-<div class="path"><span id="ctl00_PlaceHolderMain_SiteMapPath1">{trail}</span></div>
-<table width="100%" cellpadding="0" cellspacing="0"><tr>
-<td valign="top" class="left-col" width="210">
-<div class="ms-WPBody"><div class="top_L">Chuyên mục</div><ul>
-<li><a href="{attr(listing_path())}">{CATEGORY}</a></li>
-<li><a href="{LISTING_PATH}?CateID=15">Thông báo</a></li></ul></div>
-</td>
-<td valign="top" id="MSO_ContentTable">
-{main}
-</td>
-<td valign="top" class="right-col" width="230">
-<div class="ms-WPBody"><div class="top_R">Liên kết website</div>
-<ul><li><a href="https://hanoi.gov.vn/" target="_blank">Cổng giao tiếp điện tử Hà Nội</a></li>
-<li><a href="javascript:void(0)" onclick="window.open('/_layouts/Authenticate.aspx')"
->Đăng nhập</a></li>
-<li><a href="mailto:bactuliem@hanoi.gov.vn">Liên hệ</a></li></ul>
-<div class="counter">Đang truy cập: 27<br />Tổng lượt truy cập: 3.481.605</div></div>
-</td></tr></table>
-<div class="footer">Cơ quan chủ quản: {SITE_NAME}. Ghi rõ nguồn khi phát hành lại thông tin.</div>
-</div></div>
-</form>
-</body>
-</html>
-"""
-
-
-def _not_found(path: str) -> str:
-    return (
-        '<div class="ms-WPBody"><h2>Không tìm thấy trang</h2>'
-        f"<p>Trang <code>{text(path)}</code> không tồn tại hoặc đã bị xóa.</p></div>"
-    )
