@@ -1,7 +1,8 @@
 """A real HTTP server on 127.0.0.1 that imitates a Vietnamese local-government news portal.
 
-The server is family-agnostic: it owns the socket, threads, request log and ground truth, and hands
-every request to the renderer of one CMS family (``FAMILIES``; renderers live beside this module).
+The server is family-agnostic: it owns the request log, the test hooks and ground truth, and hands
+every request to the renderer of one CMS family (``FAMILIES``; renderers live beside this module);
+the socket, threads and HTTP/1.1 details are ``httpd.py``'s.
 Content comes from :class:`civicnews.replica.content.Corpus`, derived per article from the seed,
 so the same seed always serves byte-identical pages (all links are root-relative, so the port does
 not leak into page bytes).
@@ -36,22 +37,20 @@ With ``faults=SPEC`` the site misbehaves on request as ``faults/spec.py`` descri
 from __future__ import annotations
 
 import errno
-import hashlib
 import importlib
 import logging
 import re
 import threading
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from email.message import Message
 from types import TracebackType
 from typing import Any
 
 from civicnews.families import REPLICAS
 from civicnews.replica.content import Corpus
-from civicnews.replica.renderer import HTML, Renderer, ReplicaError, Response, html_response
+from civicnews.replica.httpd import ReplicaHTTPServer, conditional, origin_form
+from civicnews.replica.renderer import Renderer, ReplicaError, Response, html_response
 
 log = logging.getLogger(__name__)
 
@@ -89,146 +88,6 @@ def renderer_class(family: str) -> type[Renderer]:
     return getattr(importlib.import_module(module_name), class_name)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as real portals behind Apache/Tomcat do
-    server_version = "Apache-Coyote/1.1"
-    sys_version = ""
-    timeout = 60  # drop idle keep-alive connections eventually
-    server: _HTTPServer
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # the request log replaces per-request stderr noise
-
-    def do_GET(self) -> None:
-        self._serve("GET")
-
-    def do_HEAD(self) -> None:
-        self._serve("HEAD")
-
-    def do_POST(self) -> None:
-        self._serve("POST")
-
-    def _serve(self, method: str) -> None:
-        arrived = time.monotonic()
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            self.send_error(400, "Bad Content-Length")
-            return
-        body = self.rfile.read(length) if length > 0 else b""
-        path, _, query = _origin_form(self.path).partition("?")
-        replica = self.server.replica
-        try:
-            response = replica.renderer.handle(method, path, query, self.headers, body)
-            if replica.attachments is not None:  # attachments.py: linked files, served here
-                response = replica.attach(path, self.headers, response)
-        except Exception:  # a renderer bug must not kill the connection silently
-            log.exception("replica renderer failed on %s %s", method, self.path)
-            response = html_response("<h1>500 Internal Server Error</h1>", 500)
-        if replica.overrides:
-            response = replica._override(path, response)
-        if getattr(response, "perform", None) is None:  # not a fault: a plain answer
-            response = replica._unattended_hooks(method, path, self.headers, response)
-        replica._record(
-            RequestRecord(
-                time=arrived,
-                method=method,
-                path=self.path,
-                headers={
-                    name: value
-                    for name in LOGGED_HEADERS
-                    if (value := self.headers.get(name)) is not None
-                },
-                status=response.status,
-                body=body,
-            )
-        )
-        perform = getattr(response, "perform", None)
-        if perform is not None:  # a fault (faults/failures.py) answers late, partly or not at all
-            perform(self, method)
-            return
-        self.send_response(response.status)
-        headers = {"Content-Type": HTML, **response.headers}
-        for name, value in headers.items():
-            if name.lower() != "content-length":
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(len(response.body)))
-        self.end_headers()
-        if method != "HEAD":
-            self.wfile.write(response.body)
-
-
-def _origin_form(target: str) -> str:
-    """``/path?query`` of a request target, also when sent to the replica as to a proxy
-    (``GET http://host/path?query``): ``civicnews demo`` crawls it under a fixed host name."""
-    match = re.match(r"https?://[^/?#]*", target)
-    if match is None:
-        return target
-    return target[match.end() :] or "/"
-
-
-def _conditional(
-    method: str, headers: Mapping[str, str], response: Response, last_modified: str
-) -> Response:
-    """Validators on every 200 answer to GET/HEAD, and 304 to a matching conditional request."""
-    if response.status != 200 or method not in ("GET", "HEAD"):
-        return response
-    etag = '"' + hashlib.sha256(response.body).hexdigest()[:24] + '"'
-    validators = {"ETag": etag, "Last-Modified": last_modified}
-    if_none_match = headers.get("If-None-Match")
-    if_modified_since = headers.get("If-Modified-Since")
-    unchanged = False
-    if if_none_match is not None:
-        tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
-        unchanged = "*" in tags or etag in tags
-    elif if_modified_since is not None:
-        try:
-            unchanged = parsedate_to_datetime(if_modified_since) >= parsedate_to_datetime(
-                last_modified
-            )
-        except (TypeError, ValueError):
-            unchanged = False
-    if unchanged:
-        return Response(304, validators, b"")
-    return Response(200, {**response.headers, **validators}, response.body)
-
-
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    # The default backlog of 5 drops connections under a concurrent crawl (~21 pages/s cap).
-    request_queue_size = 1024
-    allow_reuse_address = True
-
-    def __init__(self, address: tuple[str, int], replica: ReplicaServer) -> None:
-        self.replica = replica
-        self._connections: set[Any] = set()
-        self._connections_lock = threading.Lock()
-        super().__init__(address, _Handler)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self._connections_lock:
-            self._connections.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self._connections_lock:
-            self._connections.discard(request)
-        super().shutdown_request(request)
-
-    def close_connections(self) -> None:
-        """Cut open keep-alive connections, so a stopped replica really stops answering."""
-        with self._connections_lock:
-            connections = list(self._connections)
-        for sock in connections:
-            try:
-                sock.shutdown(2)  # SHUT_RDWR
-            except OSError:
-                pass
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # a client that hangs up mid-response is normal during crawls and tests
-
-
 class ReplicaServer:
     """A replica portal on a real socket, serving in a daemon thread.
 
@@ -260,7 +119,7 @@ class ReplicaServer:
             from civicnews.replica.faults.wrapper import FaultyRenderer
 
             self.renderer = FaultyRenderer(self.renderer, faults, seed)
-        self._httpd: _HTTPServer | None = None
+        self._httpd: ReplicaHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._log: list[RequestRecord] = []
         self._log_lock = threading.Lock()
@@ -290,6 +149,40 @@ class ReplicaServer:
     conditional: bool = False
     last_modified: str = "Sat, 01 Dec 2018 02:07:00 GMT"
 
+    # -- answers --------------------------------------------------------------------------------
+
+    def _respond(
+        self, method: str, target: str, headers: Message, body: bytes, arrived: float
+    ) -> Response:
+        """The answer to one request, logged; httpd.py sends it (a fault's, it performs)."""
+        path, _, query = origin_form(target).partition("?")
+        try:
+            response = self.renderer.handle(method, path, query, headers, body)
+            if self.attachments is not None:  # attachments.py: linked files, served here
+                response = self.attach(path, headers, response)
+        except Exception:  # a renderer bug must not kill the connection silently
+            log.exception("replica renderer failed on %s %s", method, target)
+            response = html_response("<h1>500 Internal Server Error</h1>", 500)
+        if self.overrides:
+            response = self._override(path, response)
+        if getattr(response, "perform", None) is None:  # not a fault: a plain answer
+            response = self._unattended_hooks(method, path, headers, response)
+        self._record(
+            RequestRecord(
+                time=arrived,
+                method=method,
+                path=target,
+                headers={
+                    name: value
+                    for name in LOGGED_HEADERS
+                    if (value := headers.get(name)) is not None
+                },
+                status=response.status,
+                body=body,
+            )
+        )
+        return response
+
     def _unattended_hooks(
         self, method: str, path: str, headers: Mapping[str, str], response: Response
     ) -> Response:
@@ -301,7 +194,7 @@ class ReplicaServer:
             response = Response(response.status, response.headers, body)
         if not self.conditional:
             return response
-        return _conditional(method, headers, response, self.last_modified)
+        return conditional(method, headers, response, self.last_modified)
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -309,7 +202,7 @@ class ReplicaServer:
         if self._httpd is not None:
             return self
         try:
-            httpd = _HTTPServer((self.host, self.requested_port), self)
+            httpd = ReplicaHTTPServer((self.host, self.requested_port), self._respond)
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
                 raise PortInUseError(
