@@ -1,5 +1,6 @@
 """Markup more than one replica family writes: escaping, and Word-pasted paragraphs and tables
-as SharePoint and ASP.NET portals carry them (Liferay pastes its own variant, in liferay.py)."""
+as SharePoint and ASP.NET portals carry them (Liferay pastes its own variant, in
+liferay_article.py)."""
 
 from __future__ import annotations
 
