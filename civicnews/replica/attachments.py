@@ -35,10 +35,19 @@ from __future__ import annotations
 import hashlib
 import threading
 from dataclasses import dataclass
+from email.utils import format_datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from civicnews.replica.attachment_files import DOCX, PDF, XLSX, make_docx, make_pdf, make_xlsx
+from civicnews.replica.attachment_files import (
+    DOCX,
+    FIXED_DATE,
+    PDF,
+    XLSX,
+    make_docx,
+    make_pdf,
+    make_xlsx,
+)
 
 if TYPE_CHECKING:
     from civicnews.replica.renderer import Response
@@ -46,7 +55,8 @@ if TYPE_CHECKING:
 #: Size of the file over the size cap: tests run with a cap below it (the default cap
 #: is 50 MB; the replica does not need to send that much to show the behaviour).
 BIG_SIZE = 3 * 1024 * 1024
-LAST_MODIFIED = "Fri, 15 Mar 2024 08:30:00 GMT"  # attachment_files.FIXED_DATE
+# The files' own date, as HTTP writes it: one date, not two that could drift apart.
+LAST_MODIFIED = format_datetime(FIXED_DATE, usegmt=True)
 ISSUER = "ỦY BAN NHÂN DÂN PHƯỜNG ĐÔNG NGẠC"
 
 #: Where each family puts the block: just before the end of the element its parser
