@@ -22,6 +22,7 @@ from scrapy.settings import Settings
 
 from civicnews import runs
 from civicnews.archive import ArchiveError, connect
+from civicnews.archive.db import open_readonly
 from civicnews.crawl_log import terminal_log
 from civicnews.crawl_options import CrawlOptions, project_settings
 from civicnews.errors import EXIT_FAILED, EXIT_OK, UsageError
@@ -259,14 +260,16 @@ def check_health(
 ) -> None:
     """Run the health checks of every portal of ``summary`` (fills ``health`` and ``warnings``)."""
     extraction = extraction or ExtractionThresholds()
-    db = connect(summary.db)
+    # Read-only: a writer's connection has a 64 MB page cache (archive/db.py), which
+    # these reads would fill at the crawl's very end, the crawler's peak RSS (issue 15).
+    conn = open_readonly(summary.db)
     try:
         for result in summary.portals:
-            activity = archive_activity(db.conn, result.portal)
+            activity = archive_activity(conn, result.portal)
             failures = check_portal(result.portal, result.stats, thresholds, activity)
             result.health = [f.to_dict() for f in failures]
             if result.extraction:
-                before = runs.portal_counts(db.conn, result.portal, summary.run_id)
+                before = runs.portal_counts(conn, result.portal, summary.run_id)
                 found = check_extraction(
                     result.portal,
                     result.extraction,
@@ -281,7 +284,7 @@ def check_health(
             if given_up:
                 result.warnings.append(given_up)
     finally:
-        db.conn.close()
+        conn.close()
 
 
 def _finish(summary: RunSummary, lock: ArchiveLock | None = None) -> None:

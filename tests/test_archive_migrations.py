@@ -97,6 +97,29 @@ def test_v1_archive_is_upgraded_on_open_with_its_data(v1_archive):
     assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
 
 
+def test_the_crawls_health_check_reads_an_index_not_the_articles(v1_archive):
+    # Every crawl ends by counting each portal's articles and their first/last
+    # first_seen_at; read from the rows, that took 2.2 s at 16,000 articles and filled
+    # the reading connection's cache (m011, issue 15).
+    from civicnews.health import archive_activity
+
+    Archive(v1_archive).close()  # upgrades
+    conn = sqlite3.connect(v1_archive)
+    plan = " ".join(
+        str(row[-1])
+        for row in conn.execute(
+            "EXPLAIN QUERY PLAN SELECT count(*), min(first_seen_at), max(first_seen_at) "
+            "FROM articles WHERE portal = ?",
+            ("dongda",),
+        )
+    )
+    assert "COVERING INDEX articles_portal_first_seen" in plan
+    activity = archive_activity(conn, "dongda")
+    assert (activity.articles, activity.oldest_first_seen, activity.newest_first_seen) == (
+        2, "2018-03-06T00:00:00+00:00", "2018-03-06T00:00:00+00:00",
+    )  # fmt: skip
+
+
 @pytest.mark.parametrize(
     "args",
     [["stats"], ["search", "dong da"], ["runs"], ["export", "jsonl", "--out", "{out}"]],
