@@ -14,7 +14,7 @@ from __future__ import annotations
 from lxml import etree
 from parsel import Selector
 
-from civicnews.parsers import generic, mainblock
+from civicnews.parsers import headline, mainblock, published
 from civicnews.parsers.model import Article
 from civicnews.text import normalize_inline
 
@@ -40,14 +40,14 @@ def complete(article: Article, sel: Selector, body: etree._Element, family: str)
 def _fill(article: Article, sel: Selector, body: etree._Element) -> None:
     root = sel.root
     stats = mainblock.Stats(root)
-    title, title_el, rule = generic.find_title(sel, root, body, stats)
+    title, title_el, rule = headline.find_title(sel, root, body, stats)
     if not article.title:
         article.title = title
         _rule(article, "title", rule)
     elif title != article.title:
         title_el = _element_with_text(root, article.title)
     if not article.published_raw:
-        raw, rule = generic.find_date(sel, root, body, title_el)
+        raw, rule = published.find_date(sel, root, body, title_el)
         article.published_raw = raw
         _rule(article, "published", rule)
 

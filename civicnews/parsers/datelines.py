@@ -76,8 +76,16 @@ _TIME_ONLY = re.compile(
 )
 
 
-def _timed(text: str) -> bool:
+def timed(text: str) -> bool:
+    """The date printed in ``text`` has a time of day (``parse_date`` gives a datetime)."""
     return hasattr(parse_date(text), "hour")
+
+
+def day_of(text: str):
+    """The day printed in ``text`` (a datetime's date), or None: two readings of one entry agree
+    when their days do, whatever time either prints."""
+    value = parse_date(text)
+    return value.date() if hasattr(value, "hour") else value
 
 
 # A view count printed after the date on the same line, with no "|" between:
@@ -103,11 +111,11 @@ def date_in_line(line: str) -> str | None:
     for i, part in enumerate(parts):
         if not part or not looks_like_date_line(part):
             continue
-        if not _timed(part):
+        if not timed(part):
             for j in (i + 1, i - 1):
                 if 0 <= j < len(parts) and _TIME_ONLY.match(parts[j]):
                     joined = f"{part} | {parts[j]}" if j > i else f"{parts[j]} | {part}"
-                    if _timed(joined):
+                    if timed(joined):
                         return joined
         return part
     return None

@@ -17,13 +17,13 @@ from civicnews.parsers import (
     byline,
     cascade,
     datelines,
-    generic,
     links,
     mainblock,
     media,
     meta,
     related,
 )
+from civicnews.parsers.listing import read_listing
 from civicnews.parsers.model import Article, Link, Listing, Page
 from civicnews.text import fold_key, normalize_inline
 
@@ -47,7 +47,7 @@ def parse(url: str, html: str) -> Page:
         page.listing = _listing(sel, url)
     elif page.article is None:
         # Liferay 7 templates are free-form (no asset-abstract): the shared listing rules.
-        shared = generic.read_listing(sel, url)
+        shared = read_listing(sel, url)
         pager = _pager_links(sel, url)
         if shared.entries or pager:
             shared.next_pages = list(dict.fromkeys(pager + shared.next_pages))

@@ -10,7 +10,6 @@ from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlun
 
 from lxml import etree
 
-from civicnews.dates import parse_date
 from civicnews.parsers import blocks, datelines
 from civicnews.parsers.model import Link
 from civicnews.text import fold_key, normalize_inline
@@ -329,7 +328,7 @@ def box_date(box: etree._Element, *, named_only: bool = False) -> str | None:
     found = hinted or plain
     if not found:
         return None
-    timed = [f for f in found if hasattr(parse_date(f), "hour")]
+    timed = [f for f in found if datelines.timed(f)]
     return (timed or found)[0]
 
 

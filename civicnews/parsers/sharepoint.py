@@ -37,6 +37,7 @@ from civicnews.parsers import (
     related,
     tags,
 )
+from civicnews.parsers.listing import read_listing
 from civicnews.parsers.model import Article, Link, Listing, Page
 from civicnews.text import fold_key, normalize_inline
 
@@ -71,7 +72,7 @@ def parse(url: str, html: str) -> Page:
         return shared
     entries = links.entry_links((a for a in root.iter("a") if _is_article(url, a)), url)
     listing = Listing(
-        entries=_listed(entries, generic.read_listing(sel, url)),
+        entries=_listed(entries, read_listing(sel, url)),
         next_pages=links.pager_links(root, url, _PAGE_PARAMS),
     )
     if listing.entries or listing.next_pages:
