@@ -132,6 +132,16 @@ def text_of(el: etree._Element) -> str:
     return normalize_inline(" ".join(el.itertext())) or ""
 
 
+def first_css(sel: Selector, queries: tuple[str, ...]) -> Selector | None:
+    """The first node of the first query that matches: ``queries`` run from the family's most
+    specific selector to its loosest."""
+    for css in queries:
+        found = sel.css(css)
+        if found:
+            return found[0]
+    return None
+
+
 def parse_fragment(html: str) -> etree._Element:
     return lxml_html.fromstring(html)
 
