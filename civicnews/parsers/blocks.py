@@ -73,36 +73,41 @@ def block_text(element: etree._Element) -> str:
         el, etree.Comment, etree.ProcessingInstruction, *_DROP_TAGS, with_tail=False
     )
     _flatten_data_rows(el)
-    _collapse_source_breaks(el)
-    for node in el.iter():
+    # One walk reads each text and tail once and writes nothing back into the tree: a legal code
+    # of ~1 MB is read this way several times per parse, and every text crossing into or out of
+    # libxml2 is re-encoded (rewriting them, as the line breaks and source breaks once were, took
+    # most of the time).
+    pre = {d for p in el.iter("pre") for d in p.iter()}
+    pieces: list[str] = []
+    for event, node in etree.iterwalk(el, events=("start", "end")):
         tag = node.tag if isinstance(node.tag, str) else ""
         tag = tag.rsplit("}", 1)[-1].lower()
-        if tag == "br":
-            node.tail = "\n" + (node.tail or "")
-        elif tag in _BLOCK_TAGS:
-            node.text = "\n" + (node.text or "")
-            node.tail = "\n" + (node.tail or "")
-        elif tag in _CELL_TAGS:
-            node.text = "\n" + (node.text or "")
-            node.tail = "\n" + (node.tail or "")
-    return normalize_block("".join(el.itertext())) or ""
+        if event == "start":
+            if tag in _BLOCK_TAGS or tag in _CELL_TAGS:
+                pieces.append("\n")
+            text = node.text
+            if text:
+                pieces.append(_without_source_breaks(text, node in pre))
+        elif node is not el:  # the element's own tail is not its text
+            if tag == "br" or tag in _BLOCK_TAGS or tag in _CELL_TAGS:
+                pieces.append("\n")
+            tail = node.tail
+            if tail:
+                pieces.append(_without_source_breaks(tail, bool(pre) and node.getparent() in pre))
+    return normalize_block("".join(pieces)) or ""
 
 
 _SOURCE_BREAK = re.compile(r"[ \t\r]*[\r\n][ \t\r\n]*")
 
 
-def _collapse_source_breaks(el: etree._Element) -> None:
+def _without_source_breaks(text: str, in_pre: bool) -> str:
     """Line breaks in the HTML source are spaces, as a browser shows them: a page whose
     source wraps its paragraphs at 100 columns (or a label and its value on two source lines,
     "<span>Ngày ban hành:</span>\n 15/04/1992") reads as written. Only elements and ``<br>``
     break lines; ``<pre>`` keeps its own."""
-    pre = {d for p in el.iter("pre") for d in p.iter()}
-    for node in el.iter():
-        text, tail = node.text, node.tail
-        if text and ("\n" in text or "\r" in text) and node not in pre:
-            node.text = _SOURCE_BREAK.sub(" ", text)
-        if tail and ("\n" in tail or "\r" in tail) and node.getparent() not in pre:
-            node.tail = _SOURCE_BREAK.sub(" ", tail)
+    if in_pre or ("\n" not in text and "\r" not in text):
+        return text
+    return _SOURCE_BREAK.sub(" ", text)
 
 
 def _flatten_data_rows(el: etree._Element) -> None:

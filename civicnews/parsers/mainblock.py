@@ -8,6 +8,7 @@ it: a readability-style "densest block", on lxml, linear time.
 from __future__ import annotations
 
 import re
+from itertools import islice
 
 from lxml import etree
 
@@ -91,10 +92,18 @@ class Stats:
                 return node
             best = max(children, key=self.own)
             # Block elements with text inside it, at any depth ("<div><span><p>" is Word's way).
+            # Only none, one or several matter: counting stops at two, as counting all of them
+            # at every level of the descent walked a large page's tree once per level.
             inner_blocks = sum(
                 1
-                for d in best.iterdescendants()
-                if isinstance(d.tag, str) and d.tag not in INLINE_TAGS and self.own(d) > 0
+                for _ in islice(
+                    (
+                        d
+                        for d in best.iterdescendants()
+                        if isinstance(d.tag, str) and d.tag not in INLINE_TAGS and self.own(d) > 0
+                    ),
+                    2,
+                )
             )
             if not inner_blocks:
                 return node  # never into one paragraph: its siblings are article text too
