@@ -47,7 +47,7 @@ def _fill(article: Article, sel: Selector, body: etree._Element) -> None:
     elif title != article.title:
         title_el = _element_with_text(root, article.title)
     if not article.published_raw:
-        raw, rule = published.find_date(sel, root, body, title_el)
+        raw, rule = published.find_date(sel, root, body, title_el, stats)
         article.published_raw = raw
         _rule(article, "published", rule)
 

@@ -153,7 +153,7 @@ def _article(
     if author is None:
         author, source = byline.author_after(block, source)
         author_rule = "byline-after-body"
-    published_raw, rules["published"] = published.find_date(sel, root, block, title_el)
+    published_raw, rules["published"] = published.find_date(sel, root, block, title_el, stats)
     if published_raw is None and body_date:
         published_raw, rules["published"] = body_date, "common:date-line-body-top"
     rules.update(

@@ -31,7 +31,7 @@ def find_title(
     block_at = stats.order.get(block, 0)
     # A block that starts with the title (title, date, body in one box) does not make it a
     # sub-heading.
-    first_lines = blocks.block_text(block).split("\n")[:2]
+    first_lines = stats.block_text(block).split("\n")[:2]
     scored: list[tuple[float, int, str, etree._Element]] = []
     for el in root.iter():
         if not isinstance(el.tag, str):

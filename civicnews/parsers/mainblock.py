@@ -12,7 +12,7 @@ from itertools import islice
 
 from lxml import etree
 
-from civicnews.parsers import links
+from civicnews.parsers import blocks, links
 from civicnews.text import normalize_inline
 
 # Never part of an article's text. (Not <form>: ASP.NET wraps whole pages in one.)
@@ -46,13 +46,15 @@ MIN_ENTRY_CHARS = 20
 
 
 class Stats:
-    """Per element: own text and link text (skipped regions count as nothing); document order."""
+    """Per element: own text and link text (skipped regions count as nothing); document order;
+    block text, once read."""
 
     def __init__(self, root: etree._Element) -> None:
         self.text: dict[etree._Element, int] = {}
         self.links: dict[etree._Element, int] = {}
         self.order: dict[etree._Element, int] = {}
         self.skipped: set[etree._Element] = set()
+        self._block_texts: dict[etree._Element, str] = {}
         for i, el in enumerate(root.iter()):
             self.order[el] = i
         self._measure(root, in_link=False)
@@ -72,6 +74,16 @@ class Stats:
         self.text[el] = text
         self.links[el] = links
         return text, links
+
+    def block_text(self, el: etree._Element) -> str:
+        """``blocks.block_text(el)``, read once per page: the title and date rules both read the
+        body's first lines, and on a legal code of ~1 MB each reading costs a tenth of a second.
+        (The tree is not changed while a Stats is in use: parsers that rearrange it do so first.)
+        """
+        text = self._block_texts.get(el)
+        if text is None:
+            text = self._block_texts[el] = blocks.block_text(el)
+        return text
 
     def own(self, el: etree._Element) -> int:
         """Text that is not link text."""

@@ -13,18 +13,22 @@ from lxml import etree
 from parsel import Selector
 
 from civicnews.dates import parse_date
-from civicnews.parsers import blocks, datelines, meta
+from civicnews.parsers import blocks, datelines, mainblock, meta
 from civicnews.text import normalize_inline
 
 
 def find_date(
-    sel: Selector, root: etree._Element, block: etree._Element, title_el: etree._Element | None
+    sel: Selector,
+    root: etree._Element,
+    block: etree._Element,
+    title_el: etree._Element | None,
+    stats: mainblock.Stats,
 ) -> tuple[str | None, str | None]:
     """The publication date as printed, and the rule that found it: the first date line between
     the title and the body; an element named like a date ("date", "time", "publish", "ngay",
     ``<time>``) nearest the body's start; the page's metadata."""
     found: list[tuple[str, str]] = []
-    if line := _date_near_title(block, title_el):
+    if line := _date_near_title(block, title_el, stats):
         found.append((line, "common:date-line"))
     if not found or not datelines.timed(found[0][0]):
         if named := _date_named(root, block):
@@ -101,7 +105,9 @@ def _date_named(root: etree._Element, block: etree._Element) -> str | None:
     return before
 
 
-def _date_near_title(block: etree._Element, title_el: etree._Element | None) -> str | None:
+def _date_near_title(
+    block: etree._Element, title_el: etree._Element | None, stats: mainblock.Stats
+) -> str | None:
     """The first date-like line between the title and the body (or just above the title)."""
     if title_el is None or blocks.inside(title_el, block):
         return None
@@ -111,8 +117,8 @@ def _date_near_title(block: etree._Element, title_el: etree._Element | None) -> 
         common_root = common_root.getparent()
     if common_root is None:
         return None
-    lines = blocks.block_text(common_root).split("\n")
-    body_lines = blocks.block_text(block).split("\n")
+    lines = stats.block_text(common_root).split("\n")
+    body_lines = stats.block_text(block).split("\n")
     start = next((i for i, line in enumerate(lines) if line == title), None)
     if start is None:
         return None
