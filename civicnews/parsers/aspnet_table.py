@@ -25,7 +25,6 @@ from lxml import etree
 
 from civicnews.parsers import blocks, byline, cascade, datelines, links, media, meta, related
 from civicnews.parsers.model import Article, Link, Listing, Page
-from civicnews.text import normalize_inline
 
 FAMILY = "aspnet-table"
 
@@ -129,9 +128,7 @@ def _body(root: etree._Element, region: etree._Element | None) -> etree._Element
 
 
 def _text(el: etree._Element | None) -> str | None:
-    if el is None:
-        return None
-    return normalize_inline(" ".join(el.itertext())) or None
+    return (blocks.text_of(el) or None) if el is not None else None
 
 
 def _related(root: etree._Element, url: str) -> tuple[list[Link], list[etree._Element]]:

@@ -92,9 +92,10 @@ def _article(sel: Selector, body: Selector, title: str, url: str) -> Article:
     common_titles(root, url, related_news)
     tag_names, tag_box = _tags(root, url)
     drop = [b for b in boxes if not _contains(b, body.root)]
-    # A related box inside the body whose heading's parent is the body itself: drop only the
-    # heading and what follows it, never the whole body.
-    drop += _inner_related(body.root, boxes)
+    # A related box around the body (its heading typed among the body's paragraphs): drop only
+    # the heading and the link lines after it, never the whole body (the shared rule).
+    if any(_contains(b, body.root) for b in boxes):
+        drop += related.typed_related(body.root)
     if tag_box is not None and not _contains(tag_box, body.root):
         drop.append(tag_box)
     author, author_line, inline_source, author_rule = byline.find_author(body.root)
@@ -160,31 +161,6 @@ def common_titles(root: etree._Element, url: str, found: list[Link]) -> None:
 def _contains(outer: etree._Element, inner: etree._Element) -> bool:
     """True when ``outer`` is ``inner`` or one of its ancestors."""
     return outer is inner or any(a is outer for a in inner.iterancestors())
-
-
-def _inner_related(body: etree._Element, boxes: list[etree._Element]) -> list[etree._Element]:
-    out = []
-    for box in boxes:
-        if not _contains(box, body):
-            continue
-        for heading in related.related_headings(body):
-            # Climb to the heading's block that is a direct child of the body...
-            block = heading
-            while block.getparent() is not None and block.getparent() is not body:
-                block = block.getparent()
-            if block.getparent() is not body:
-                continue
-            out.append(block)
-            # ...and drop the link-only blocks after it (the list of related titles).
-            for sib in block.itersiblings():
-                if not isinstance(sib.tag, str):
-                    continue
-                text = datelines.split_date_suffix(blocks.text_of(sib))[0]
-                linked = " ".join(blocks.text_of(a) for a in sib.iter("a"))
-                if not text or len(linked) < 0.8 * len(text):
-                    break
-                out.append(sib)
-    return out
 
 
 def _date(sel: Selector) -> tuple[str | None, str | None]:

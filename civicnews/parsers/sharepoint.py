@@ -125,9 +125,7 @@ def _by_id_suffix(root: etree._Element, *suffixes: str) -> etree._Element | None
 
 
 def _text(el: etree._Element | None) -> str | None:
-    if el is None:
-        return None
-    return normalize_inline(" ".join(el.itertext())) or None
+    return (blocks.text_of(el) or None) if el is not None else None
 
 
 def _title(sel, title_el: etree._Element | None, part: etree._Element | None) -> str | None:
