@@ -32,8 +32,9 @@ from typing import Any
 from itemadapter import ItemAdapter
 
 from civicnews.archive import Archive
+from civicnews.archive.records import item_record
 from civicnews.archive.search import INDEXES, fts_query
-from civicnews.archive.writer import DEFAULT_COMPRESS_LEVEL, ArchiveWriter, _record
+from civicnews.archive.writer import DEFAULT_COMPRESS_LEVEL, ArchiveWriter
 from civicnews.items import ArticleItem
 from civicnews.pipelines.store import StorePipeline
 from civicnews.replica.article import Figure, Paragraph, Table
@@ -248,7 +249,7 @@ def bench_ceiling(n: int, tmp: Path) -> None:
     batch = items(n, seed=13, with_pages=True)
     print(f"ceiling: time per new article, stage by stage, each alone ({n:,} articles)")
     start = time.perf_counter()
-    records = [_record(ItemAdapter(it)) for it in batch]
+    records = [item_record(ItemAdapter(it)) for it in batch]
     prep = (time.perf_counter() - start) / n
     start = time.perf_counter()
     for rec in records:

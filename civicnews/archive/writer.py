@@ -19,28 +19,29 @@ status 404 / 410       ``gone`` capture; ``gone_at`` set (kept on later 404s), n
 stored once per sha256 digest, zlib-compressed.  A revisit whose bytes differ
 from every stored body (a view counter in the page chrome moved) keeps its
 status and headers but not the bytes: its capture has ``body_digest`` NULL.
+
+Each item becomes plain values first (:mod:`civicnews.archive.records`); the rows a batch
+collects are written by :mod:`civicnews.archive.batch`.  This module decides what each item
+becomes, against what the archive and the batch's earlier items already hold.
 """
 
 from __future__ import annotations
 
 import json
-import zlib
-from collections.abc import Iterable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import sqlite_utils
 from itemadapter import ItemAdapter
 
+from civicnews.archive.batch import REVISION_COLUMNS, Batch, compress_all, flush
 from civicnews.archive.checkpoint import WalCheckpointer, database_file
 from civicnews.archive.db import write_transaction
 from civicnews.archive.files import write_files
-from civicnews.archive.hashes import body_digest, content_hash, text_hash
-from civicnews.archive.migrations.m005_search import index_new_rows
+from civicnews.archive.records import item_record
 from civicnews.items import GONE_STATUSES, NOT_MODIFIED, STATUS_ONLY
-from civicnews.urls import article_identity
 
 #: Bodies shorter than this are too generic ("Xem file đính kèm.") to call two
 #: articles the same text; they get a text_hash but no duplicate_of link.
@@ -50,14 +51,6 @@ DEFAULT_COMPRESS_LEVEL = 3
 #: Raw bodies per compression task: small enough that the pool starts while the
 #: batch is still being read, large enough that task overhead does not count.
 COMPRESS_CHUNK = 50
-
-_COLUMNS = (
-    "portal", "title", "published_at", "published_raw", "date_source", "author",
-    "body_text", "sapo", "category", "tags", "images", "attachments", "source", "extractor",
-    "fetched_url", "posted_by", "rules",
-)  # fmt: skip
-_JSON = ("tags", "images", "attachments")
-_REVISION_COLUMNS = ("title", "published_at", "published_raw", "author", "sapo", "body_text")
 
 
 @dataclass
@@ -85,26 +78,6 @@ class _State:
     revision_count: int
     in_db: bool
     pending: dict[str, Any] | None = None  # the row to INSERT, for articles new in this batch
-
-
-@dataclass
-class _Batch:
-    # Raw bodies to store, compressed on the pool in chunks: one task per page
-    # cost ~30 µs of this thread's time in Future and lock handling alone.
-    raw: list[tuple[list[tuple[str, int]], Future]] = field(default_factory=list)
-    to_compress: list[tuple[str, bytes]] = field(default_factory=list)
-    inserts: dict[str, dict[str, Any]] = field(default_factory=dict)
-    captures: list[tuple] = field(default_factory=list)
-    revisions: list[tuple] = field(default_factory=list)
-    changed: dict[str, dict[str, Any]] = field(default_factory=dict)
-    seen: dict[str, tuple] = field(default_factory=dict)
-    gone: list[tuple] = field(default_factory=list)
-    urls: list[tuple] = field(default_factory=list)
-    identities: list[tuple] = field(default_factory=list)
-    related: list[tuple] = field(default_factory=list)
-    touched: set[str] = field(default_factory=set)
-    # (article_url, portal, fetched_at, file entries): written after the articles.
-    files: list[tuple] = field(default_factory=list)
 
 
 class ArchiveWriter:
@@ -143,7 +116,7 @@ class ArchiveWriter:
 
     def write(self, items: Iterable[Any]) -> WriteResult:
         """Store ``items`` in one transaction; on any error nothing of the batch stays."""
-        records = [_record(ItemAdapter(item)) for item in items]
+        records = [item_record(ItemAdapter(item)) for item in items]
         if not records:
             return WriteResult()
         if self.checkpointer is not None:
@@ -164,7 +137,7 @@ class ArchiveWriter:
         digests = self._known_digests(records)
         first_by_hash = self._first_by_hash(records)
         next_capture = self.conn.execute("SELECT coalesce(max(id), 0) FROM captures").fetchone()[0]
-        batch = _Batch()
+        batch = Batch()
         for rec in records:
             status = rec["status"]
             state = states.get(rec["url"])
@@ -214,7 +187,7 @@ class ArchiveWriter:
             if kind == "response":
                 batch.revisions.append(
                     (url, rec["fetched_at"], rec["content_hash"])
-                    + tuple(rec["row"][c] for c in _REVISION_COLUMNS)
+                    + tuple(rec["row"][c] for c in REVISION_COLUMNS)
                     + (capture_id,)
                 )
             if kind in ("response", "revisit"):
@@ -230,20 +203,20 @@ class ArchiveWriter:
                          link["linked_url"])
                     )  # fmt: skip
         self._compress(batch, pool)
-        self._flush(batch)
+        flush(self.conn, batch)
         if batch.files:
             write_files(self.conn, batch.files, self.compress_level)
         return result
 
-    def _compress(self, batch: _Batch, pool: ThreadPoolExecutor) -> None:
+    def _compress(self, batch: Batch, pool: ThreadPoolExecutor) -> None:
         """Hand the bodies collected so far to the pool as one task."""
         if batch.to_compress:
             chunk, batch.to_compress = batch.to_compress, []
-            task = pool.submit(_compress_all, [body for _, body in chunk], self.compress_level)
+            task = pool.submit(compress_all, [body for _, body in chunk], self.compress_level)
             batch.raw.append(([(digest, len(body)) for digest, body in chunk], task))
 
     def _new_article(
-        self, rec: dict[str, Any], first_by_hash: dict[str, str], batch: _Batch
+        self, rec: dict[str, Any], first_by_hash: dict[str, str], batch: Batch
     ) -> _State:
         row = dict(rec["row"])
         row.update(
@@ -270,7 +243,7 @@ class ArchiveWriter:
         state: _State,
         kind: str,
         first_by_hash: dict[str, str],
-        batch: _Batch,
+        batch: Batch,
         result: WriteResult,
     ) -> None:
         url = state.url
@@ -394,152 +367,3 @@ class ArchiveWriter:
         ):
             first[thash] = url  # descending order: the earliest is written last
         return first
-
-    # -- writes -----------------------------------------------------------------------------
-
-    def _flush(self, b: _Batch) -> None:
-        conn = self.conn
-        if b.inserts:
-            rows = list(b.inserts.values())
-            cols = list(rows[0])
-            before = conn.execute("SELECT coalesce(max(rowid), 0) FROM articles").fetchone()[0]
-            # Index the batch in one statement per index, not a trigger per row
-            # (see migration m005); the flag never outlives this transaction.
-            conn.execute("UPDATE fts_bulk_load SET active = 1")
-            conn.executemany(
-                f"INSERT INTO articles ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                [tuple(r[c] for c in cols) for r in rows],
-            )
-            index_new_rows(conn, before)
-            conn.execute("UPDATE fts_bulk_load SET active = 0")
-        for url, update in b.changed.items():
-            cols = list(update)
-            conn.execute(
-                f"UPDATE articles SET {', '.join(f'{c} = ?' for c in cols)} WHERE url = ?",
-                (*(update[c] for c in cols), url),
-            )
-        by_shape: dict[tuple[str, ...], list[tuple]] = {}
-        for url, update in b.seen.items():
-            by_shape.setdefault(tuple(update), []).append((*update.values(), url))
-        for cols, params in by_shape.items():
-            conn.executemany(
-                f"UPDATE articles SET {', '.join(f'{c} = ?' for c in cols)} WHERE url = ?", params
-            )
-        if b.gone:
-            conn.executemany(
-                "UPDATE articles SET gone_at = coalesce(gone_at, ?), last_status = ? WHERE url = ?",
-                b.gone,
-            )
-        if b.urls:
-            conn.executemany(
-                "INSERT OR IGNORE INTO article_urls (url, article_url, first_seen_at) "
-                "VALUES (?, ?, ?)",
-                b.urls,
-            )
-        if b.identities:
-            conn.executemany(
-                "INSERT OR IGNORE INTO article_ids (identity, article_url) VALUES (?, ?)",
-                b.identities,
-            )
-        if b.related:
-            conn.executemany(
-                "INSERT OR IGNORE INTO related_links (from_url, to_url, title, date_raw, "
-                "first_seen_at, linked_url) VALUES (?, ?, ?, ?, ?, ?)",
-                b.related,
-            )
-        if b.touched:
-            # Links as related blocks wrote them, once their target is archived: from
-            # this batch's pages, and to this batch's new articles from earlier pages.
-            conn.execute(
-                "INSERT OR IGNORE INTO article_urls (url, article_url, first_seen_at) "
-                "SELECT r.linked_url, a.url, r.first_seen_at FROM related_links r "
-                "JOIN articles a ON a.url = r.to_url "
-                # A link already in canonical form is the article's own URL, filed with it.
-                "WHERE r.linked_url IS NOT NULL AND r.linked_url != r.to_url "
-                "AND (r.from_url IN (SELECT value FROM "
-                "json_each(:urls)) OR r.to_url IN (SELECT value FROM json_each(:urls)))",
-                {"urls": json.dumps(sorted(b.touched))},
-            )
-        if b.raw:
-            # Last but the rows that point at them: the pool had the most time.
-            conn.executemany(
-                "INSERT OR IGNORE INTO raw_bodies (digest, size, compression, data) "
-                "VALUES (?, ?, 'zlib', ?)",
-                [
-                    (digest, size, data)
-                    for keys, compressed in b.raw
-                    for (digest, size), data in zip(keys, compressed.result(), strict=True)
-                ],
-            )
-        if b.captures:
-            conn.executemany(
-                "INSERT INTO captures (id, article_url, url, fetched_at, status, request_headers, "
-                "response_headers, body_digest, kind) VALUES (?,?,?,?,?,?,?,?,?)",
-                b.captures,
-            )
-        if b.revisions:
-            conn.executemany(
-                "INSERT INTO revisions (article_url, fetched_at, content_hash, "
-                + ", ".join(_REVISION_COLUMNS)
-                + ", capture_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                b.revisions,
-            )
-
-
-def _compress_all(bodies: list[bytes], level: int) -> list[bytes]:
-    return [zlib.compress(body, level) for body in bodies]
-
-
-def _record(adapter: ItemAdapter) -> dict[str, Any]:
-    """The item as plain values: the article row, hashes, raw capture fields."""
-    row = {k: adapter.get(k) for k in _COLUMNS}
-    for key in _JSON:
-        row[key] = json.dumps(row[key], ensure_ascii=False) if row[key] else "[]"
-    row["rules"] = json.dumps(row["rules"], ensure_ascii=False) if row["rules"] else None
-    row["body_text"] = row["body_text"] or ""
-    fetched_at = adapter.get("fetched_at") or datetime.now(UTC).isoformat(timespec="seconds")
-    url = adapter.get("url")
-    body = adapter.get("response_body") or b""
-    if isinstance(body, str):
-        body = body.encode("utf-8")
-    headers = adapter.get("response_headers") or {}
-    status = int(adapter.get("status") or 200)
-    related = []
-    for link in adapter.get("related") or ():
-        if link.get("url"):
-            related.append(
-                {
-                    "to_url": link["url"],
-                    "linked_url": link.get("linked_url"),
-                    "title": link.get("title"),
-                    "date_raw": link.get("date_raw"),
-                }
-            )
-    return {
-        "url": url,
-        "fetched_url": adapter.get("fetched_url") or url,
-        "fetched_at": fetched_at,
-        "status": status,
-        "identity": article_identity(url) if url else None,
-        "row": row,
-        "content_hash": content_hash(row),
-        "text_hash": text_hash(row["body_text"]) if status not in STATUS_ONLY else None,
-        "body": body,
-        "digest": body_digest(body) if body else None,
-        "response_headers": json.dumps(headers, ensure_ascii=False),
-        "request_headers": json.dumps(adapter.get("request_headers") or {}, ensure_ascii=False),
-        "etag": _header(headers, "etag"),
-        "last_modified": _header(headers, "last-modified"),
-        "related": related,
-        # Attachments and images fetched for this article (civicnews.archive.files).
-        "files": adapter.get("files") or [],
-    }
-
-
-def _header(headers: Mapping[str, Any], name: str) -> str | None:
-    for key, values in headers.items():
-        if key.lower() == name:
-            if isinstance(values, (list, tuple)):
-                return values[0] if values else None
-            return values
-    return None

@@ -41,7 +41,8 @@ from itemadapter import ItemAdapter
 from civicnews import runs
 from civicnews.archive import connect
 from civicnews.archive.db import write_transaction
-from civicnews.archive.writer import ArchiveWriter, WriteResult, _record
+from civicnews.archive.records import item_record
+from civicnews.archive.writer import ArchiveWriter, WriteResult
 from civicnews.crawl import PortalResult, RunSummary, check_health
 from civicnews.crawl_options import project_settings
 from civicnews.distributed import jobs
@@ -95,7 +96,7 @@ class LedgerWriter(ArchiveWriter):
         entries: int,
         failed: list[FailedPage] = (),
     ) -> dict[str, WriteResult]:
-        records = {p: [_record(ItemAdapter(i)) for i in items] for p, items in groups.items()}
+        records = {p: [item_record(ItemAdapter(i)) for i in items] for p, items in groups.items()}
         if self.checkpointer is not None:
             self.checkpointer.pace()
         results: dict[str, WriteResult] = {}
