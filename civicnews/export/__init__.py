@@ -6,8 +6,8 @@ decides what is exported, ``manifest`` describes it, ``output`` writes files ato
 """
 
 from civicnews.export.errors import EmptySelection, ExportError, UsageError
+from civicnews.export.filters import Filters, make_filters
 from civicnews.export.run import FORMATS, export, output_paths
-from civicnews.export.select import Filters, make_filters
 from civicnews.export.verify import verify
 
 __all__ = [

@@ -22,7 +22,8 @@ from typing import Any
 from civicnews.export.errors import EmptySelection
 from civicnews.export.output import atomic_open
 from civicnews.export.records import Progress, article_records
-from civicnews.export.select import REVISION_COLUMNS, ArchiveReader, Tally
+from civicnews.export.select import REVISION_COLUMNS, ArchiveReader
+from civicnews.export.tally import Tally
 
 JOIN = " | "
 JOINED = ("tags", "urls")

@@ -8,7 +8,8 @@ from pathlib import Path
 from civicnews.export.errors import EmptySelection
 from civicnews.export.output import atomic_open
 from civicnews.export.records import Progress, article_records
-from civicnews.export.select import ArchiveReader, Tally
+from civicnews.export.select import ArchiveReader
+from civicnews.export.tally import Tally
 
 
 def write(reader: ArchiveReader, out: Path, tally: Tally, progress: Progress = None) -> list[Path]:

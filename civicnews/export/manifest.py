@@ -21,7 +21,8 @@ from typing import Any
 
 from civicnews import __version__
 from civicnews.archive.api import decoded_run
-from civicnews.export.select import Filters, Tally
+from civicnews.export.filters import Filters
+from civicnews.export.tally import Tally
 
 MANIFEST_SUFFIX = ".manifest.json"
 CHUNK = 1 << 20

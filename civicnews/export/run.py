@@ -9,10 +9,12 @@ from typing import Any
 from civicnews.archive.db import explain
 from civicnews.export import attachments, csvfile, jsonl, sqlite, wacz, warc
 from civicnews.export.errors import ExportError, UsageError
+from civicnews.export.filters import Filters
 from civicnews.export.manifest import build, dumps, file_entry, manifest_path
 from civicnews.export.output import atomic_open, check_outputs, staged
 from civicnews.export.records import Progress
-from civicnews.export.select import ArchiveReader, Filters, Tally
+from civicnews.export.select import ArchiveReader
+from civicnews.export.tally import Tally
 
 FORMATS = ("jsonl", "csv", "sqlite", "warc", "wacz")
 

@@ -1,8 +1,8 @@
-"""What an export contains: filters, their parsing, and a streaming reader over the archive.
+"""What an export contains: a streaming reader over the archive, for the selection's filters.
 
 Every format reads the archive through :class:`ArchiveReader`, so they all agree on which
-articles are selected, in which order (portal, published_at, url) and, with ``as_of``, on what
-the archive held at that moment:
+articles are selected (the filters: :mod:`civicnews.export.filters`), in which order (portal,
+published_at, url) and, with ``as_of``, on what the archive held at that moment:
 
 - an article first seen after ``as_of`` is left out;
 - its title, dates, author, sapo, body and content hash come from its latest revision fetched
@@ -20,87 +20,23 @@ transaction), so a crawl writing at the same time cannot make it inconsistent.
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from civicnews.archive import ArchiveError
 from civicnews.archive.db import archive_uri, open_readonly, schema_version
 from civicnews.archive.hashes import text_hash
-from civicnews.export.errors import ExportError, UsageError
-from civicnews.values import day as parse_day
+from civicnews.export.errors import ExportError
+from civicnews.export.filters import Filters
 
 #: Article columns holding JSON lists.
 JSON_COLUMNS = ("tags", "images", "attachments")
 #: Article columns that come from the selected revision under ``as_of``.
 REVISION_COLUMNS = ("title", "published_at", "published_raw", "author", "sapo", "body_text")
-
-
-@dataclass(frozen=True)
-class Filters:
-    portals: tuple[str, ...] = ()
-    since: str | None = None  # YYYY-MM-DD, inclusive, on the publication date
-    until: str | None = None  # YYYY-MM-DD, inclusive
-    as_of: str | None = None  # ISO 8601 UTC instant, normalised by parse_as_of
-    with_revisions: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "portals": sorted(self.portals),
-            "since": self.since,
-            "until": self.until,
-            "as_of": self.as_of,
-            "with_revisions": self.with_revisions,
-        }
-
-
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def parse_as_of(value: str) -> str:
-    """Normalise ``--as-of`` to a UTC instant ``YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00``.
-
-    A bare date means the end of that day (UTC); a time without an offset is UTC.
-    """
-    try:
-        if _DATE.fullmatch(value):
-            moment = datetime.combine(date.fromisoformat(value), time.max, UTC)
-        else:
-            moment = datetime.fromisoformat(value.replace("z", "Z"))
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=UTC)
-    except ValueError:
-        raise UsageError(
-            f"--as-of: {value!r} is not an ISO 8601 date or timestamp "
-            "(e.g. 2024-05-01 or 2024-05-01T10:00:00Z)"
-        ) from None
-    return moment.astimezone(UTC).isoformat()
-
-
-def make_filters(
-    portals: tuple[str, ...] | list[str] = (),
-    since: str | None = None,
-    until: str | None = None,
-    as_of: str | None = None,
-    with_revisions: bool = False,
-) -> Filters:
-    """Validate raw option values into :class:`Filters` (raises :class:`UsageError`)."""
-    since = parse_day(since, "--since").isoformat() if since else None
-    until = parse_day(until, "--until").isoformat() if until else None
-    if since and until and since > until:
-        raise UsageError(f"--since {since} is after --until {until}")
-    return Filters(
-        portals=tuple(sorted(set(portals))),
-        since=since,
-        until=until,
-        as_of=parse_as_of(as_of) if as_of else None,
-        with_revisions=with_revisions,
-    )
 
 
 @dataclass
@@ -113,40 +49,6 @@ class Capture:
     response_headers: list[tuple[str, str]]
     body_digest: str | None
     kind: str
-
-
-@dataclass
-class Tally:
-    """Counts that the manifest reports, accumulated while streaming."""
-
-    articles: int = 0
-    revisions: int = 0
-    captures: int = 0
-    per_portal: dict[str, int] = field(default_factory=dict)
-    #: Distinct stored file contents (digests) the selected articles link.
-    file_digests: set[str] = field(default_factory=set)
-    first_published: str | None = None
-    last_published: str | None = None
-
-    def add(self, article: dict[str, Any]) -> None:
-        self.articles += 1
-        portal = article["portal"]
-        self.per_portal[portal] = self.per_portal.get(portal, 0) + 1
-        published = article.get("published_at")
-        if published:
-            if self.first_published is None or published < self.first_published:
-                self.first_published = published
-            if self.last_published is None or published > self.last_published:
-                self.last_published = published
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "articles": self.articles,
-            "revisions": self.revisions,
-            "captures": self.captures,
-            "files": len(self.file_digests),
-            "per_portal": dict(sorted(self.per_portal.items())),
-        }
 
 
 def headers_list(raw: str | None) -> list[tuple[str, str]]:

@@ -24,7 +24,8 @@ from civicnews.archive.db import explain
 from civicnews.export.errors import EmptySelection, ExportError
 from civicnews.export.output import staged
 from civicnews.export.records import Progress
-from civicnews.export.select import ArchiveReader, Tally
+from civicnews.export.select import ArchiveReader
+from civicnews.export.tally import Tally
 
 OUT = "snap"
 #: Tables filled by the selection logic below; any other table is copied whole.

@@ -36,7 +36,8 @@ from civicnews.export.errors import UsageError
 from civicnews.export.manifest import dumps, file_entry
 from civicnews.export.output import staged
 from civicnews.export.records import Progress
-from civicnews.export.select import ArchiveReader, Tally
+from civicnews.export.select import ArchiveReader
+from civicnews.export.tally import Tally
 from civicnews.export.warc import Page, write_records
 
 WARC_NAME = "data.warc.gz"

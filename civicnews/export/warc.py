@@ -51,7 +51,8 @@ from civicnews.export import cdxj
 from civicnews.export.errors import EmptySelection, UsageError
 from civicnews.export.output import staged
 from civicnews.export.records import Progress
-from civicnews.export.select import ArchiveReader, Capture, Tally, header, headers_list
+from civicnews.export.select import ArchiveReader, Capture, header, headers_list
+from civicnews.export.tally import Tally
 
 NAMESPACE = uuid.UUID("6f1b0c1e-6a43-5c8e-9a55-0c1f2e6a7d10")
 PROFILE_IDENTICAL = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
