@@ -22,6 +22,7 @@ from typing import Any
 import sqlite_utils
 
 from civicnews.archive.db import ArchiveError, connect, explain, open_readonly, schema_version
+from civicnews.archive.schema import JSON_COLUMNS
 from civicnews.archive.search import (
     SEARCH_TIMEOUT,
     SearchError,
@@ -30,8 +31,6 @@ from civicnews.archive.search import (
     search,
 )
 from civicnews.archive.writer import ArchiveWriter, WriteResult
-
-_JSON = ("tags", "images", "attachments")
 
 __all__ = ["Archive", "SearchError", "SearchHit"]
 
@@ -114,7 +113,7 @@ class Archive:
             row = self._one("SELECT * FROM articles WHERE url = ?", (alias["article_url"],))
             if row is None:
                 return None
-        for key in _JSON:
+        for key in JSON_COLUMNS:
             row[key] = json.loads(row[key] or "[]")
         row["urls"] = [
             u
@@ -175,7 +174,7 @@ class Archive:
         names = [d[0] for d in cursor.description]
         for values in cursor:
             row = dict(zip(names, values, strict=True))
-            for key in _JSON:
+            for key in JSON_COLUMNS:
                 row[key] = json.loads(row[key] or "[]")
             yield row
 

@@ -17,9 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from civicnews.archive.migrations.m005_search import index_new_rows
-
-#: The ``revisions`` columns copied from the article row.
-REVISION_COLUMNS = ("title", "published_at", "published_raw", "author", "sapo", "body_text")
+from civicnews.archive.schema import REVISION_COLUMNS
 
 
 @dataclass

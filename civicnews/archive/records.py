@@ -18,6 +18,7 @@ from typing import Any
 from itemadapter import ItemAdapter
 
 from civicnews.archive.hashes import body_digest, content_hash, text_hash
+from civicnews.archive.schema import JSON_COLUMNS
 from civicnews.items import STATUS_ONLY
 from civicnews.urls import article_identity
 
@@ -27,8 +28,6 @@ COLUMNS = (
     "body_text", "sapo", "category", "tags", "images", "attachments", "source", "extractor",
     "fetched_url", "posted_by", "rules",
 )  # fmt: skip
-#: Of those, the ones holding JSON lists.
-JSON_COLUMNS = ("tags", "images", "attachments")
 
 
 def item_record(adapter: ItemAdapter) -> dict[str, Any]:

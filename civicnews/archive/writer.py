@@ -36,11 +36,12 @@ from typing import Any
 import sqlite_utils
 from itemadapter import ItemAdapter
 
-from civicnews.archive.batch import REVISION_COLUMNS, Batch, compress_all, flush
+from civicnews.archive.batch import Batch, compress_all, flush
 from civicnews.archive.checkpoint import WalCheckpointer, database_file
 from civicnews.archive.db import write_transaction
 from civicnews.archive.files import write_files
 from civicnews.archive.records import item_record
+from civicnews.archive.schema import REVISION_COLUMNS
 from civicnews.items import GONE_STATUSES, NOT_MODIFIED, STATUS_ONLY
 
 #: Bodies shorter than this are too generic ("Xem file đính kèm.") to call two

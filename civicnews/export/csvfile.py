@@ -19,10 +19,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+from civicnews.archive.schema import REVISION_COLUMNS
 from civicnews.export.errors import EmptySelection
 from civicnews.export.output import atomic_open
 from civicnews.export.records import Progress, article_records
-from civicnews.export.select import REVISION_COLUMNS, ArchiveReader
+from civicnews.export.select import ArchiveReader
 from civicnews.export.tally import Tally
 
 JOIN = " | "

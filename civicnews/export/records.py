@@ -6,7 +6,8 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from civicnews.export.select import JSON_COLUMNS, ArchiveReader
+from civicnews.archive.schema import JSON_COLUMNS
+from civicnews.export.select import ArchiveReader
 from civicnews.export.tally import Tally
 
 Progress = Callable[[int], None] | None

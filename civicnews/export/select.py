@@ -30,13 +30,9 @@ from typing import Any
 from civicnews.archive import ArchiveError
 from civicnews.archive.db import archive_uri, open_readonly, schema_version
 from civicnews.archive.hashes import text_hash
+from civicnews.archive.schema import REVISION_COLUMNS
 from civicnews.export.errors import ExportError
 from civicnews.export.filters import Filters
-
-#: Article columns holding JSON lists.
-JSON_COLUMNS = ("tags", "images", "attachments")
-#: Article columns that come from the selected revision under ``as_of``.
-REVISION_COLUMNS = ("title", "published_at", "published_raw", "author", "sapo", "body_text")
 
 
 @dataclass
