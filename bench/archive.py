@@ -32,8 +32,8 @@ from typing import Any
 from itemadapter import ItemAdapter
 
 from civicnews.archive import Archive
+from civicnews.archive.query import INDEXES, fts_query
 from civicnews.archive.records import item_record
-from civicnews.archive.search import INDEXES, fts_query
 from civicnews.archive.writer import DEFAULT_COMPRESS_LEVEL, ArchiveWriter
 from civicnews.items import ArticleItem
 from civicnews.pipelines.store import StorePipeline

@@ -22,14 +22,9 @@ from typing import Any
 import sqlite_utils
 
 from civicnews.archive.db import ArchiveError, connect, explain, open_readonly, schema_version
+from civicnews.archive.query import SearchError
 from civicnews.archive.schema import JSON_COLUMNS
-from civicnews.archive.search import (
-    SEARCH_TIMEOUT,
-    SearchError,
-    SearchHit,
-    day_bounds,
-    search,
-)
+from civicnews.archive.search import SEARCH_TIMEOUT, SearchHit, day_bounds, search
 from civicnews.archive.writer import ArchiveWriter, WriteResult
 
 __all__ = ["Archive", "SearchError", "SearchHit"]

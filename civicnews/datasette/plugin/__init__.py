@@ -26,7 +26,7 @@ from datasette.database import QueryInterrupted
 from datasette.facets import Facet
 from datasette.utils import escape_fts, escape_sqlite, path_with_added_args, path_with_removed_args
 
-from civicnews.archive.search import INDEXES, fts_query
+from civicnews.archive.query import INDEXES, fts_query
 from civicnews.text import fold
 
 
