@@ -30,7 +30,7 @@ from scrapy.http import HtmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.test import get_crawler
 
-from civicnews.extensions.failures import attempts, classify
+from civicnews.extensions.failurekinds import attempts, classify
 from civicnews.htmlfix import repair_html
 from civicnews.middlewares.encoding import EncodingMiddleware, true_encoding
 from civicnews.middlewares.listingdepth import ListingDepthMiddleware

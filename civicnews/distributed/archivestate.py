@@ -4,7 +4,7 @@ A local crawl's incremental middleware and failed-pages extension read the archi
 when a portal's crawl opens.  A worker of a distributed crawl has no archive (it may
 run on another machine), so ``civicnews enqueue --db`` reads the same things with
 the same code (``civicnews.middlewares.archived.ArchiveSnapshot.load``,
-``civicnews.runs.previous_run_complete``, ``civicnews.extensions.failures.read_history``)
+``civicnews.runs.previous_run_complete``, ``civicnews.extensions.failedpages.read_history``)
 and publishes them as one compressed value per portal, ``civicnews:JOB:PORTAL:archive``:
 
 - the archived articles with their last fetch time, validators and related links,
@@ -81,7 +81,7 @@ class PortalState:
 def read_archive(conn: sqlite3.Connection, portal: Any) -> PortalState:
     """The portal's state, read from the archive (read-only ``conn``) by the local crawl's
     own readers."""
-    from civicnews.extensions.failures import read_history
+    from civicnews.extensions.failedpages import read_history
     from civicnews.runs import previous_run_complete
 
     snapshot = ArchiveSnapshot(portal.family)

@@ -31,7 +31,8 @@ from typing import Any
 from civicnews.distributed import archivestate
 from civicnews.distributed.jobs import job_record
 from civicnews.distributed.keys import JobKeys, redis_from_settings
-from civicnews.extensions.failures import FailedPage, FailuresExtension, History
+from civicnews.extensions.failedpages import FailedPage, History
+from civicnews.extensions.failures import FailuresExtension
 
 
 def encode(row: FailedPage, worker: str) -> dict[str, bytes]:

@@ -49,7 +49,7 @@ from civicnews.distributed import jobs
 from civicnews.distributed.failures import decode as decode_failed
 from civicnews.distributed.itemqueue import decode
 from civicnews.distributed.keys import JobKeys
-from civicnews.extensions.failures import FAILED_INSERT, FailedPage
+from civicnews.extensions.failedpages import FAILED_INSERT, FailedPage
 from civicnews.extraction import ExtractionThresholds
 from civicnews.health import Thresholds
 from civicnews.pipelines.maxarticles import REASON as MAX_ARTICLES

@@ -12,124 +12,33 @@ that tried it is *known* (health checks do not count it as an outage), and the
 page is tried again only after 1, 2, 4... days (``retry_at``), then given up
 (``given_up``: later runs skip it) after ``CIVICNEWS_FAILED_GIVE_UP_AFTER``
 failures in a row.  A success in between starts the count again.
+
+What kind of failure an exception is: :mod:`civicnews.extensions.failurekinds`; the
+``failed_pages`` rows and the history read from them: :mod:`civicnews.extensions.failedpages`.
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
-from dataclasses import astuple, dataclass
+from dataclasses import astuple
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy import Request, signals
-from scrapy.exceptions import (
-    CannotResolveHostError,
-    DownloadCancelledError,
-    DownloadConnectionRefusedError,
-    DownloadFailedError,
-    DownloadTimeoutError,
-    IgnoreRequest,
-    NotConfigured,
-    ResponseDataLossError,
-)
-from scrapy.spidermiddlewares.httperror import HttpError
-from scrapy.utils.response import response_status_message
-from twisted.internet import error as twisted_error
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from twisted.python.failure import Failure
 
 from civicnews.archive import ArchiveError, connect
 from civicnews.archive.db import explain, write_transaction
+from civicnews.extensions.failedpages import FAILED_INSERT, FailedPage, History, read_history
+from civicnews.extensions.failurekinds import NOT_REQUEST_FAILURES, attempts, classify
 from civicnews.items import GONE_STATUSES
 from civicnews.signals import page_failed
 from civicnews.urls import same_site
 
 logger = logging.getLogger(__name__)
-
-_CONNECTION_ERRORS = (
-    DownloadConnectionRefusedError,
-    DownloadFailedError,  # also a connection closed before any answer
-    twisted_error.ConnectionLost,
-    twisted_error.ConnectionDone,
-    twisted_error.ConnectError,
-)
-_TIMEOUTS = (DownloadTimeoutError, twisted_error.TimeoutError, TimeoutError)
-
-
-#: One row of ``failed_pages`` from a :class:`FailedPage` (its fields in order).
-FAILED_INSERT = (
-    "INSERT OR REPLACE INTO failed_pages (portal, url, kind, page, status, error, attempts, "
-    "referer, failed_at, run_started_at, failures, retry_at, given_up) "
-    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
-)
-
-
-@dataclass(frozen=True)
-class FailedPage:
-    portal: str
-    url: str
-    kind: str
-    page: str | None
-    status: int | None
-    error: str
-    attempts: int
-    referer: str | None
-    failed_at: str
-    run_started_at: str
-    failures: int = 1
-    retry_at: str | None = None
-    given_up: int = 0
-
-
-@dataclass(frozen=True)
-class History:
-    """The last recorded failure of a page, when no success followed it."""
-
-    failures: int
-    retry_at: str | None
-    given_up: bool
-
-
-#: Kinds that say nothing about the portal being up: a policy, or a page that was answered.
-NOT_REQUEST_FAILURES = ("robots", "parse-error")
-
-
-def classify(exc: BaseException) -> tuple[str, int | None, str]:
-    """``(kind, status, error)`` for the exception a request finally failed with."""
-    if isinstance(exc, HttpError):
-        status = exc.response.status
-        return "http", status, response_status_message(status)
-    error = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
-    if isinstance(exc, _TIMEOUTS):
-        return "timeout", None, error
-    if isinstance(exc, ResponseDataLossError):
-        return "truncated", None, error
-    if isinstance(exc, DownloadCancelledError):
-        too_large = "max size" in str(exc) or "maxsize" in str(exc)
-        return ("too-large" if too_large else "cancelled"), None, error
-    if isinstance(exc, MemoryError):
-        return "too-large", None, error
-    if isinstance(exc, CannotResolveHostError | twisted_error.DNSLookupError):
-        return "dns", None, error
-    if isinstance(exc, _CONNECTION_ERRORS):
-        return "connection", None, error
-    if isinstance(exc, IgnoreRequest):
-        message = str(exc)
-        if "max redirections" in message:
-            return "too-many-redirects", None, error
-        if "robots.txt" in message:
-            return "robots", None, error
-        if "DOWNLOAD_MAXSIZE" in message:  # a compressed body over the limit once inflated
-            return "too-large", None, error
-        return "ignored", None, error
-    return "error", None, error
-
-
-def attempts(request: Request) -> int:
-    """Requests made for a page: the first, its retries, and its redirects."""
-    meta = request.meta
-    return 1 + int(meta.get("retry_times", 0)) + len(meta.get("redirect_urls", ()))
 
 
 class FailuresExtension:
@@ -398,25 +307,6 @@ class FailuresExtension:
             logger.error("could not read earlier failed pages: %s", message)
         if self.stats:
             self.stats.set_value("civicnews/failures_write_error", message)
-
-
-def read_history(conn: sqlite3.Connection, portal: str) -> dict[str, History]:
-    """Pages of ``portal`` whose last recorded fetch failed (and no success came after)."""
-    found = conn.execute(
-        """
-        SELECT f.url, coalesce(f.failures, 1), f.retry_at, f.given_up FROM failed_pages f
-        WHERE f.portal = :portal
-          AND f.id = (SELECT max(id) FROM failed_pages g
-                      WHERE g.portal = f.portal AND g.url = f.url)
-          AND NOT EXISTS (
-              SELECT 1 FROM articles a
-              WHERE a.last_seen_at > f.failed_at
-                AND (a.url = f.url OR a.url IN
-                     (SELECT article_url FROM article_urls u WHERE u.url = f.url)))
-        """,
-        {"portal": portal},
-    ).fetchall()
-    return {url: History(int(n), retry_at, bool(gone)) for url, n, retry_at, gone in found}
 
 
 def count_errors(stats: dict[str, Any]) -> int:

@@ -52,7 +52,7 @@ from twisted.internet.defer import Deferred, DeferredList
 
 from civicnews.archive.db import open_readonly
 from civicnews.archive.hashes import body_digest
-from civicnews.extensions.failures import classify
+from civicnews.extensions.failurekinds import classify
 from civicnews.urls import same_site
 
 logger = logging.getLogger(__name__)
