@@ -73,12 +73,16 @@ def serve(family: str, host: str, port: int, articles: int, seed: int, faults: s
         raise click.ClickException(str(exc)) from None
     stopping = threading.Event()
 
-    def on_sigterm(signum: int, frame: FrameType | None) -> None:
+    def on_signal(signum: int, frame: FrameType | None) -> None:
         stopping.set()
 
-    # SIGTERM (from a supervisor or a test) is a normal way to stop: exit 0, no traceback.
+    # SIGTERM (from a supervisor or a test) and Ctrl-C are normal ways to stop: exit 0, no
+    # traceback.  Both are handled from before the first line is printed: a
+    # KeyboardInterrupt arriving between that line and the wait below escaped as a
+    # traceback on a loaded machine (a test sends SIGINT as soon as it reads the line).
     in_main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, on_sigterm) if in_main_thread else None
+    stop_signals = (signal.SIGTERM, signal.SIGINT)
+    previous = {s: signal.signal(s, on_signal) for s in stop_signals} if in_main_thread else {}
     click.echo(f"Replica {family} portal serving {articles} articles at {server.start_url}")
     if faults:
         click.echo(f"Faults: {server.renderer.spec}")
@@ -86,10 +90,10 @@ def serve(family: str, host: str, port: int, articles: int, seed: int, faults: s
     try:
         while not stopping.wait(0.5):
             pass
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # outside the main thread, where the handlers are not set
         pass
     finally:
-        if in_main_thread:
-            signal.signal(signal.SIGTERM, previous)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
         server.stop()
 
