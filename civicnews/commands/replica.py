@@ -81,7 +81,10 @@ def serve(family: str, host: str, port: int, articles: int, seed: int, faults: s
     # KeyboardInterrupt arriving between that line and the wait below escaped as a
     # traceback on a loaded machine (a test sends SIGINT as soon as it reads the line).
     in_main_thread = threading.current_thread() is threading.main_thread()
-    stop_signals = (signal.SIGTERM, signal.SIGINT)
+    # A SIGINT ignored by whoever started us (a shell's background job) stays ignored.
+    stop_signals = [signal.SIGTERM]
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        stop_signals.append(signal.SIGINT)
     previous = {s: signal.signal(s, on_signal) for s in stop_signals} if in_main_thread else {}
     click.echo(f"Replica {family} portal serving {articles} articles at {server.start_url}")
     if faults:
