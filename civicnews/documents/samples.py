@@ -16,12 +16,8 @@ from __future__ import annotations
 import io
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path
 
-FONT_CANDIDATES = (
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
-)
+from civicnews.fonts import vietnamese_font
 
 
 @dataclass(frozen=True)
@@ -52,15 +48,6 @@ BASIS = (
 )
 
 
-def font_path() -> str:
-    for candidate in FONT_CANDIDATES:
-        if Path(candidate).exists():
-            return candidate
-    raise FileNotFoundError(
-        "no DejaVuSans.ttf for Vietnamese PDFs: install Debian's fonts-dejavu-core"
-    )
-
-
 def body_paragraphs(articles: int) -> list[str]:
     return [ARTICLE.format(n=n) for n in range(1, articles + 1)]
 
@@ -75,7 +62,7 @@ def decision_pdf(header: Header = Header(), articles: int = 12, *, password: str
 
     pdf = FPDF(format="A4")
     pdf.set_compression(True)
-    pdf.add_font("DejaVu", "", font_path())
+    pdf.add_font("DejaVu", "", vietnamese_font())
     if password:
         from fpdf.enums import EncryptionMethod
 
@@ -122,7 +109,7 @@ def many_pages_pdf(pages: int) -> bytes:
     from fpdf import FPDF
 
     pdf = FPDF(format="A4")
-    pdf.add_font("DejaVu", "", font_path())
+    pdf.add_font("DejaVu", "", vietnamese_font())
     pdf.set_font("DejaVu", size=11)
     for page in range(pages):
         pdf.add_page()

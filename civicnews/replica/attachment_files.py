@@ -11,32 +11,14 @@ import io
 import re
 import zipfile
 from datetime import UTC, datetime
-from pathlib import Path
 
-#: Debian's fonts-dejavu-core (.ci/run installs it): a TrueType font with Vietnamese glyphs.
-FONT_PATHS = (
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-    "/usr/share/fonts/TTF/DejaVuSans.ttf",
-    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
-)
+from civicnews.fonts import vietnamese_font
+
 FIXED_DATE = datetime(2024, 3, 15, 8, 30, tzinfo=UTC)
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-class FontMissing(RuntimeError):
-    """No TrueType font with Vietnamese glyphs to make PDF text layers with."""
-
-
-def font_path() -> str:
-    for path in FONT_PATHS:
-        if Path(path).is_file():
-            return path
-    raise FontMissing(
-        "no DejaVuSans.ttf for the replica's PDF files: install Debian's fonts-dejavu-core"
-    )
 
 
 def make_pdf(lines: tuple[str, ...]) -> bytes:
@@ -47,7 +29,7 @@ def make_pdf(lines: tuple[str, ...]) -> bytes:
     pdf.set_creation_date(FIXED_DATE)
     pdf.set_producer("civicnews replica")
     pdf.set_title(lines[0] if lines else "")
-    pdf.add_font("DejaVu", fname=font_path())
+    pdf.add_font("DejaVu", fname=vietnamese_font())
     pdf.set_font("DejaVu", size=12)
     pdf.add_page()
     for line in lines:
